@@ -1,0 +1,68 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { runPreview } from "../preview/engine";
+import { PolicyConfigError } from "../preview/policy-config";
+import { PolicyPackError } from "../preview/pack-client";
+import { renderText, toJson, toSarif } from "../preview/report";
+import { ProgramError } from "../preview/run-program";
+import { ExitCode, UsageError, type Io } from "./exit";
+
+/** The package root: where Pulumi.yaml, stacks/ and policies/ live. */
+export const packageRoot = path.resolve(__dirname, "..");
+
+interface PreviewFlags {
+  stack: string;
+  program?: string;
+  policyPack?: string;
+  policyConfig?: string;
+  json?: boolean;
+  sarif?: string;
+}
+
+export function registerPreviewCommand(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command("preview")
+    .description("Run a stack program on Pulumi's mock runtime and judge its resources with the CrossGuard pack, offline.")
+    .option("--stack <name>", "stack whose config to use (stacks/Pulumi.<name>.yaml)", "dev")
+    .option("--program <dir>", "preview another Pulumi TypeScript program (a folder with index.ts)")
+    .option("--policy-pack <dir>", "policy pack folder", path.join(packageRoot, "policies"))
+    .option("--policy-config <file>", "policy pack config (the --policy-pack-config format of `pulumi preview`)")
+    .option("--json", "print the resources and violations as JSON")
+    .option("--sarif <file>", "write SARIF 2.1.0 for GitHub code scanning")
+    .action(async (flags: PreviewFlags) => {
+      if (!/^[A-Za-z0-9_.-]+$/.test(flags.stack)) throw new UsageError(`--stack must be a stack name, got "${flags.stack}"`);
+      const programDir = flags.program ? path.resolve(flags.program) : undefined;
+      if (programDir && !fs.statSync(programDir, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new UsageError(`--program ${flags.program} is not a folder`);
+      }
+      const policyPackDir = path.resolve(flags.policyPack ?? path.join(packageRoot, "policies"));
+      if (!fs.existsSync(path.join(policyPackDir, "PulumiPolicy.yaml"))) {
+        throw new UsageError(`--policy-pack ${flags.policyPack ?? policyPackDir} has no PulumiPolicy.yaml`);
+      }
+      if (!programDir && !fs.existsSync(path.join(packageRoot, "stacks", `Pulumi.${flags.stack}.yaml`))) {
+        throw new UsageError(`--stack ${flags.stack}: no stacks/Pulumi.${flags.stack}.yaml (stacks: dev, staging, prod)`);
+      }
+      let result;
+      try {
+        result = await runPreview({
+          projectDir: packageRoot,
+          stack: flags.stack,
+          programDir,
+          policyPackDir,
+          policyConfigFile: flags.policyConfig ? path.resolve(flags.policyConfig) : undefined,
+        });
+      } catch (err) {
+        if (err instanceof ProgramError || err instanceof PolicyConfigError || err instanceof PolicyPackError) {
+          throw new UsageError(err.message, { cause: err });
+        }
+        throw err;
+      }
+      if (flags.sarif) {
+        const programFile = path.relative(process.cwd(), path.join(programDir ?? path.join(packageRoot, "stacks"), "index.ts"));
+        fs.writeFileSync(flags.sarif, JSON.stringify(toSarif(result, programFile), null, 2) + "\n");
+      }
+      io.out(flags.json ? JSON.stringify(toJson(result), null, 2) + "\n" : renderText(result) + "\n");
+      setExit(result.mandatoryCount > 0 ? ExitCode.verdict : ExitCode.ok);
+    });
+}

@@ -1,0 +1,95 @@
+import {
+  validateResourceOfType,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
+import * as security from "@pulumi/azure-native/security";
+import { mapped } from "./lib/metadata";
+import { sameEnum } from "./lib/values";
+
+/** Types whose images Defender for Containers scans; a stack holding one needs the plan. */
+const containerTypes = ["azure-native:containerregistry:Registry", "azure-native:containerservice:ManagedCluster"];
+
+/** The Defender for Containers extension that scans registry images for vulnerabilities. */
+const vulnerabilityAssessment = "ContainerRegistriesVulnerabilityAssessments";
+
+function pricingName(props: Record<string, unknown>): unknown {
+  // The input is `pricingName`; the engine's outputs carry the same value as `name`.
+  return props["pricingName"] ?? props["name"];
+}
+
+export const defenderContainersPlanStandard: ResourceValidationPolicy = {
+  name: "azure-security-pricing-containers-standard",
+  description:
+    "A Defender for Containers pricing must be the Standard tier with registry vulnerability assessment on, " +
+    "so pushed images are scanned.",
+  severity: "high",
+  remediationSteps:
+    "Set `pricingTier: \"Standard\"` and do not disable the `ContainerRegistriesVulnerabilityAssessments` extension.",
+  ...mapped({
+    atlas: ["AML.M0016"],
+    nist: ["MEASURE-2.7", "MANAGE-3.1"],
+    checkov: ["CKV_AZURE_86", "CKV_AZURE_85"],
+    azurePolicy: ["1c988dd6-ade4-430f-a608-2a3e5b0a6d38", "090c7b07-b4ed-4561-ad20-e9075f3ccaff"],
+    tags: ["security", "defender", "supply-chain"],
+  }),
+  validateResource: validateResourceOfType(security.Pricing, (pricing, _args, report) => {
+    if (!sameEnum(pricing.pricingName, "Containers")) return;
+    if (!sameEnum(pricing.pricingTier, "Standard")) {
+      report("The Defender for Containers plan must use the Standard pricing tier.");
+      return;
+    }
+    const scan = (pricing.extensions ?? []).find((e) => sameEnum(e.name, vulnerabilityAssessment));
+    if (scan !== undefined && !sameEnum(scan.isEnabled, "True")) {
+      report(`The Defender for Containers plan must keep the ${vulnerabilityAssessment} extension enabled.`);
+    }
+  }),
+};
+
+export const defenderForContainersPresent: StackValidationPolicy = {
+  name: "azure-security-defender-for-containers-enabled",
+  description:
+    "A stack that creates a container registry or cluster must enable Defender for Containers (Standard) on " +
+    "the subscription. Checkov's CKV_AZURE_163 only looks at the registry SKU; this checks the scanner is on.",
+  severity: "high",
+  remediationSteps:
+    "Create `azure-native:security:Pricing` `Containers` with `pricingTier: \"Standard\"` at the subscription " +
+    "scope (SecureRegistry does by default), or set `managedOutsideStack` when a landing zone owns it.",
+  ...mapped({
+    atlas: ["AML.M0016"],
+    nist: ["MEASURE-2.7", "MANAGE-3.1"],
+    checkov: ["CKV_AZURE_163", "CKV_AZURE_86"],
+    azurePolicy: ["1c988dd6-ade4-430f-a608-2a3e5b0a6d38", "c9ddb292-b203-4738-aead-18e2716e858f"],
+    tags: ["security", "defender", "supply-chain"],
+  }),
+  configSchema: {
+    properties: {
+      managedOutsideStack: {
+        type: "boolean",
+        default: false,
+        description: "The subscription's Defender plans are managed by another stack (landing zone).",
+      },
+    },
+  },
+  validateStack: (args, report) => {
+    const { managedOutsideStack = false } = args.getConfig<{ managedOutsideStack?: boolean }>();
+    if (managedOutsideStack) return;
+    const needing = args.resources.filter((r) => containerTypes.includes(r.type));
+    if (needing.length === 0) return;
+    const plan = args.resources.find(
+      (r) =>
+        r.type === "azure-native:security:Pricing" &&
+        sameEnum(pricingName(r.props), "Containers") &&
+        sameEnum(r.props["pricingTier"], "Standard"),
+    );
+    if (plan !== undefined) return;
+    for (const r of needing) {
+      report(
+        `The stack must enable Defender for Containers (Standard) so the images of '${r.name}' are scanned.`,
+        r.urn,
+      );
+    }
+  },
+};
+
+export const defenderPolicies = [defenderContainersPlanStandard, defenderForContainersPresent] as const;

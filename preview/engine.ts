@@ -1,0 +1,207 @@
+import * as path from "node:path";
+import {
+  PolicyPackClient,
+  type AnalyzeStackInput,
+  type AnalyzerProvider,
+  type Diagnostic,
+  type PackInfo,
+  type PolicyInfo,
+  type ResolvedPolicyConfig,
+} from "./pack-client";
+import { readPolicyConfigFile, resolvePolicyConfig } from "./policy-config";
+import type { RecordedResource } from "./recorder";
+import { loadProgramSource, runProgram, type ProgramSource } from "./run-program";
+
+/**
+ * The offline preview: runs a Pulumi program on the mocks and sends every resource, then the whole
+ * stack, to the policy pack over the analyzer protocol, as `pulumi preview --policy-pack` does.
+ */
+
+export interface PreviewOptions {
+  /** Project folder (with Pulumi.yaml); its `main` is the program. */
+  readonly projectDir: string;
+  readonly stack: string;
+  /** Run this program folder instead of the project's `main` (its own Pulumi.yaml, if any, names it). */
+  readonly programDir?: string;
+  readonly policyPackDir: string;
+  readonly policyConfigFile?: string;
+  /** Resources judged at once; the pack answers concurrent requests faster than sequential ones. */
+  readonly concurrency?: number;
+}
+
+export interface PreviewResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parent?: string;
+  readonly custom: boolean;
+}
+
+export interface Violation {
+  readonly policyName: string;
+  readonly policyPackName: string;
+  readonly urn: string;
+  /** Logical name and type of the resource, for people (empty for stack-wide findings without a resource). */
+  readonly resourceName: string;
+  readonly resourceType: string;
+  readonly message: string;
+  readonly enforcementLevel: Diagnostic["enforcementLevel"];
+  readonly severity: Diagnostic["severity"];
+  /** ATLAS mitigation ids (the policy's framework reference) and NIST AI RMF tags. */
+  readonly frameworks: readonly string[];
+  readonly remediationSteps: string;
+}
+
+export interface PreviewResult {
+  readonly project: string;
+  readonly stack: string;
+  readonly pack: PackInfo;
+  readonly resources: readonly PreviewResource[];
+  readonly violations: readonly Violation[];
+  readonly mandatoryCount: number;
+}
+
+/** The default provider the engine would create for a package, with its config as inputs. */
+function defaultProviders(records: readonly RecordedResource[], source: ProgramSource): Map<string, AnalyzerProvider> {
+  const providers = new Map<string, AnalyzerProvider>();
+  for (const r of records) {
+    if (!r.custom || r.provider || r.type.startsWith("pulumi:")) continue;
+    const pkg = r.type.split(":")[0] ?? "";
+    if (providers.has(pkg)) continue;
+    const properties: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(source.config)) {
+      if (key.startsWith(`${pkg}:`)) properties[key.slice(pkg.length + 1)] = value;
+    }
+    providers.set(pkg, {
+      type: `pulumi:providers:${pkg}`,
+      name: "default",
+      urn: `urn:pulumi:${source.stack}::${source.project}::pulumi:providers:${pkg}::default`,
+      properties,
+    });
+  }
+  return providers;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** ATLAS ids and NIST AI RMF subcategories of a policy, from its own metadata. */
+export function frameworksOf(policy: PolicyInfo | undefined): string[] {
+  if (!policy) return [];
+  const atlas = (policy.framework?.reference ?? "").split(/\s+/).filter(Boolean);
+  const nist = policy.tags.filter((t) => t.startsWith("nist-ai-rmf:")).map((t) => `NIST AI RMF ${t.slice("nist-ai-rmf:".length)}`);
+  return [...atlas, ...nist];
+}
+
+/**
+ * Judges recorded resources with a running pack. Exposed separately so benchmarks and tests can
+ * feed synthetic stacks through the same path.
+ */
+export async function judge(
+  client: PolicyPackClient,
+  pack: PackInfo,
+  records: readonly RecordedResource[],
+  providers: ReadonlyMap<string, AnalyzerProvider>,
+  concurrency = 64,
+): Promise<Violation[]> {
+  const providerFor = (r: RecordedResource): AnalyzerProvider | undefined =>
+    r.custom && !r.provider ? providers.get(r.type.split(":")[0] ?? "") : undefined;
+  const resourceDiagnostics = await mapLimit(records, concurrency, (r) =>
+    client.analyze({
+      type: r.type,
+      name: r.name,
+      urn: r.urn,
+      properties: r.inputs,
+      options: r.options,
+      provider: providerFor(r),
+    }),
+  );
+  const stackInputs: AnalyzeStackInput[] = records.map((r) => ({
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    properties: r.outputs,
+    options: r.options,
+    provider: providerFor(r),
+    parent: r.parent,
+    dependencies: r.dependencies,
+    propertyDependencies: r.propertyDependencies,
+  }));
+  const stackDiagnostics = await client.analyzeStack(stackInputs);
+  const byUrn = new Map(records.map((r) => [r.urn, r]));
+  const byPolicy = new Map(pack.policies.map((p) => [p.name, p]));
+  return [...resourceDiagnostics.flat(), ...stackDiagnostics].map((d) => {
+    const r = byUrn.get(d.urn);
+    const policy = byPolicy.get(d.policyName);
+    return {
+      policyName: d.policyName,
+      policyPackName: d.policyPackName,
+      urn: d.urn,
+      resourceName: r?.name ?? "",
+      resourceType: r?.type ?? "",
+      message: d.message,
+      enforcementLevel: d.enforcementLevel,
+      severity: d.severity || policy?.severity || "",
+      frameworks: frameworksOf(policy),
+      remediationSteps: policy?.remediationSteps ?? "",
+    };
+  });
+}
+
+/** Starts the pack, reads and resolves its config file, and configures it. */
+export async function startConfiguredPack(
+  policyPackDir: string,
+  policyConfigFile?: string,
+): Promise<{ client: PolicyPackClient; pack: PackInfo; config: ResolvedPolicyConfig }> {
+  const client = await PolicyPackClient.start(policyPackDir);
+  try {
+    const pack = await client.info();
+    const raw = policyConfigFile ? readPolicyConfigFile(policyConfigFile) : {};
+    const config = resolvePolicyConfig(pack, raw, policyConfigFile ? path.relative(process.cwd(), policyConfigFile) : undefined);
+    await client.configure(config);
+    return { client, pack, config };
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+}
+
+export async function runPreview(options: PreviewOptions): Promise<PreviewResult> {
+  let source = loadProgramSource(options.projectDir, options.stack);
+  if (options.programDir) {
+    const own = loadProgramSource(options.programDir, options.stack);
+    source = { ...own, programDir: path.resolve(options.programDir) };
+  }
+  // The program and the pack start in parallel: each spends most of its start loading SDKs.
+  const packPromise = startConfiguredPack(options.policyPackDir, options.policyConfigFile);
+  const programPromise = runProgram(source);
+  const [packResult, programResult] = await Promise.allSettled([packPromise, programPromise]);
+  if (packResult.status === "fulfilled" && programResult.status === "rejected") packResult.value.client.close();
+  if (programResult.status === "rejected") throw programResult.reason;
+  if (packResult.status === "rejected") throw packResult.reason;
+  const { client, pack } = packResult.value;
+  const records = programResult.value;
+  try {
+    const violations = await judge(client, pack, records, defaultProviders(records, source), options.concurrency);
+    return {
+      project: source.project,
+      stack: source.stack,
+      pack,
+      resources: records.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, custom: r.custom })),
+      violations,
+      mandatoryCount: violations.filter((v) => v.enforcementLevel === "mandatory").length,
+    };
+  } finally {
+    client.close();
+  }
+}

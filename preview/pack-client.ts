@@ -1,0 +1,356 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
+import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as enginerpc from "@pulumi/pulumi/proto/engine_grpc_pb";
+import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
+import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+
+/**
+ * A policy pack served over the analyzer gRPC protocol, started the way the Pulumi CLI starts it
+ * (`run-policy-pack <engine-address> <pack-dir>` with an Engine service for its logs), so the
+ * verdicts offline are the verdicts the engine gets.
+ */
+
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+export type Severity = "low" | "medium" | "high" | "critical" | "";
+
+export interface PolicyInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly policyType: "resource" | "stack" | "unknown";
+  readonly severity: Severity;
+  readonly framework?: { name: string; version: string; reference: string; specification: string };
+  readonly tags: readonly string[];
+  readonly remediationSteps: string;
+  readonly configSchema?: { properties: Record<string, unknown>; required: readonly string[] };
+}
+
+export interface PackInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly policies: readonly PolicyInfo[];
+}
+
+export interface Diagnostic {
+  readonly policyName: string;
+  readonly policyPackName: string;
+  readonly message: string;
+  readonly description: string;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly severity: Severity;
+  readonly urn: string;
+}
+
+/** Options of a resource as the engine sends them to analyzers. */
+export interface AnalyzerOptions {
+  readonly parent?: string;
+  readonly protect?: boolean;
+  readonly ignoreChanges?: readonly string[];
+  readonly deleteBeforeReplace?: boolean;
+  readonly additionalSecretOutputs?: readonly string[];
+  readonly aliases?: readonly string[];
+  readonly customTimeouts?: { create?: number; update?: number; delete?: number };
+}
+
+export interface AnalyzerProvider {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly properties: Record<string, unknown>;
+}
+
+/** One resource for `Analyze`: its inputs as the engine has them before the step runs. */
+export interface AnalyzeInput {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  /** Serialized property values (Pulumi's wire format: secrets and unknowns as sentinel objects). */
+  readonly properties: Record<string, unknown>;
+  readonly options?: AnalyzerOptions;
+  readonly provider?: AnalyzerProvider;
+}
+
+/** One resource for `AnalyzeStack`: its outputs and its place in the graph. */
+export interface AnalyzeStackInput extends AnalyzeInput {
+  readonly parent?: string;
+  readonly dependencies?: readonly string[];
+  readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Per-policy config as the engine sends it after validating the user's file. */
+export type ResolvedPolicyConfig = Readonly<
+  Record<string, { enforcementLevel?: EnforcementLevel; properties?: Record<string, unknown> }>
+>;
+
+/** The pack process failed to start or answer; the message says which and includes its stderr. */
+export class PolicyPackError extends Error {
+  readonly code = "POLICY_PACK_FAILED" as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PolicyPackError";
+  }
+}
+
+const enforcementNames: Record<number, EnforcementLevel> = {
+  [analyzerproto.EnforcementLevel.ADVISORY]: "advisory",
+  [analyzerproto.EnforcementLevel.MANDATORY]: "mandatory",
+  [analyzerproto.EnforcementLevel.DISABLED]: "disabled",
+  [analyzerproto.EnforcementLevel.REMEDIATE]: "remediate",
+};
+const enforcementValues: Record<EnforcementLevel, number> = {
+  advisory: analyzerproto.EnforcementLevel.ADVISORY,
+  mandatory: analyzerproto.EnforcementLevel.MANDATORY,
+  disabled: analyzerproto.EnforcementLevel.DISABLED,
+  remediate: analyzerproto.EnforcementLevel.REMEDIATE,
+};
+const severityNames: Record<number, Severity> = {
+  [analyzerproto.PolicySeverity.POLICY_SEVERITY_UNSPECIFIED]: "",
+  [analyzerproto.PolicySeverity.POLICY_SEVERITY_LOW]: "low",
+  [analyzerproto.PolicySeverity.POLICY_SEVERITY_MEDIUM]: "medium",
+  [analyzerproto.PolicySeverity.POLICY_SEVERITY_HIGH]: "high",
+  [analyzerproto.PolicySeverity.POLICY_SEVERITY_CRITICAL]: "critical",
+};
+
+const maxMessage = 400 * 1024 * 1024;
+
+function unary<Req, Res>(
+  fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    fn(req, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+function toStruct(value: Record<string, unknown>): structproto.Struct {
+  return structproto.Struct.fromJavaScript(value as Record<string, structproto.JavaScriptValue>);
+}
+
+function buildOptions(options: AnalyzerOptions | undefined): analyzerproto.AnalyzerResourceOptions {
+  const o = new analyzerproto.AnalyzerResourceOptions();
+  if (!options) return o;
+  o.setProtect(options.protect ?? false);
+  o.setIgnorechangesList([...(options.ignoreChanges ?? [])]);
+  if (options.deleteBeforeReplace !== undefined) {
+    o.setDeletebeforereplace(options.deleteBeforeReplace);
+    o.setDeletebeforereplacedefined(true);
+  }
+  o.setAdditionalsecretoutputsList([...(options.additionalSecretOutputs ?? [])]);
+  o.setAliasesList([...(options.aliases ?? [])]);
+  if (options.customTimeouts) {
+    const t = new analyzerproto.AnalyzerResourceOptions.CustomTimeouts();
+    t.setCreate(options.customTimeouts.create ?? 0);
+    t.setUpdate(options.customTimeouts.update ?? 0);
+    t.setDelete(options.customTimeouts.delete ?? 0);
+    o.setCustomtimeouts(t);
+  }
+  if (options.parent) o.setParent(options.parent);
+  return o;
+}
+
+function buildProvider(provider: AnalyzerProvider): analyzerproto.AnalyzerProviderResource {
+  const p = new analyzerproto.AnalyzerProviderResource();
+  p.setType(provider.type);
+  p.setName(provider.name);
+  p.setUrn(provider.urn);
+  p.setProperties(toStruct(provider.properties));
+  return p;
+}
+
+function readDiagnostics(resp: analyzerproto.AnalyzeResponse, fallbackUrn: string): Diagnostic[] {
+  return resp.getDiagnosticsList().map((d) => ({
+    policyName: d.getPolicyname(),
+    policyPackName: d.getPolicypackname(),
+    message: d.getMessage(),
+    description: d.getDescription(),
+    enforcementLevel: enforcementNames[d.getEnforcementlevel()] ?? "advisory",
+    severity: severityNames[d.getSeverity()] ?? "",
+    urn: d.getUrn() || fallbackUrn,
+  }));
+}
+
+/** A running policy pack. Always `close()` it; the process is killed then. */
+export class PolicyPackClient {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly engine: grpc.Server,
+    private readonly client: analyzerrpc.AnalyzerClient,
+    private readonly stderr: () => string,
+    readonly logs: string[],
+  ) {}
+
+  /**
+   * Starts the pack in `packDir` (a folder with PulumiPolicy.yaml) and connects to it. Rejects
+   * with PolicyPackError, carrying the pack's stderr, when it exits or stays silent.
+   */
+  static async start(packDir: string, opts: { timeoutMs?: number; nodePath?: string } = {}): Promise<PolicyPackClient> {
+    const logs: string[] = [];
+    const engine = new grpc.Server();
+    engine.addService(enginerpc.EngineService, {
+      log: (call: grpc.ServerUnaryCall<engineproto.LogRequest, emptyproto.Empty>, cb: grpc.sendUnaryData<emptyproto.Empty>) => {
+        logs.push(call.request.getMessage());
+        cb(null, new emptyproto.Empty());
+      },
+    });
+    const enginePort = await new Promise<number>((resolve, reject) =>
+      engine.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
+    );
+    const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+    const child = spawn(opts.nodePath ?? process.execPath, [runner, `127.0.0.1:${enginePort}`, "."], {
+      cwd: path.resolve(packDir),
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PULUMI_NODEJS_SKIP_VERSION_CHECK: "1" },
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = "";
+        const timer = setTimeout(
+          () => reject(new PolicyPackError(`policy pack in ${packDir} did not report its port within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        child.stdout?.on("data", (d: Buffer) => {
+          out += d.toString();
+          const line = out.split("\n").find((l) => /^\d+$/.test(l.trim()));
+          if (line) {
+            clearTimeout(timer);
+            resolve(Number(line.trim()));
+          }
+        });
+        child.on("exit", (code) => {
+          clearTimeout(timer);
+          reject(new PolicyPackError(`policy pack in ${packDir} exited with code ${code}: ${(logs.join("\n") + "\n" + stderr).trim()}`));
+        });
+        child.on("error", (err) => {
+          clearTimeout(timer);
+          reject(new PolicyPackError(`policy pack in ${packDir} could not start: ${err.message}`, { cause: err }));
+        });
+      });
+      const client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": maxMessage,
+        "grpc.max_send_message_length": maxMessage,
+      });
+      return new PolicyPackClient(child, engine, client, () => stderr, logs);
+    } catch (err) {
+      child.kill();
+      engine.forceShutdown();
+      throw err;
+    }
+  }
+
+  async info(): Promise<PackInfo> {
+    const resp = await unary<emptyproto.Empty, analyzerproto.AnalyzerInfo>(
+      (r, cb) => this.client.getAnalyzerInfo(r, cb),
+      new emptyproto.Empty(),
+    );
+    return {
+      name: resp.getName(),
+      version: resp.getVersion(),
+      policies: resp.getPoliciesList().map((p) => {
+        const fw = p.getFramework();
+        const schema = p.getConfigschema();
+        const type = p.getPolicyType();
+        return {
+          name: p.getName(),
+          description: p.getDescription(),
+          enforcementLevel: enforcementNames[p.getEnforcementlevel()] ?? "advisory",
+          policyType:
+            type === analyzerproto.PolicyType.POLICY_TYPE_RESOURCE
+              ? "resource"
+              : type === analyzerproto.PolicyType.POLICY_TYPE_STACK
+                ? "stack"
+                : "unknown",
+          severity: severityNames[p.getSeverity()] ?? "",
+          framework: fw
+            ? { name: fw.getName(), version: fw.getVersion(), reference: fw.getReference(), specification: fw.getSpecification() }
+            : undefined,
+          tags: p.getTagsList(),
+          remediationSteps: p.getRemediationSteps(),
+          configSchema: schema
+            ? {
+                properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+                required: schema.getRequiredList(),
+              }
+            : undefined,
+        } satisfies PolicyInfo;
+      }),
+    };
+  }
+
+  /** Sends the validated per-policy config (the engine's `Configure`). */
+  async configure(config: ResolvedPolicyConfig): Promise<void> {
+    const req = new analyzerproto.ConfigureAnalyzerRequest();
+    const map = req.getPolicyconfigMap();
+    for (const [name, c] of Object.entries(config)) {
+      const pc = new analyzerproto.PolicyConfig();
+      if (c.enforcementLevel) pc.setEnforcementlevel(enforcementValues[c.enforcementLevel]);
+      pc.setProperties(toStruct(c.properties ?? {}));
+      map.set(name, pc);
+    }
+    await unary<analyzerproto.ConfigureAnalyzerRequest, emptyproto.Empty>((r, cb) => this.client.configure(r, cb), req);
+  }
+
+  async analyze(resource: AnalyzeInput): Promise<Diagnostic[]> {
+    const req = new analyzerproto.AnalyzeRequest();
+    req.setType(resource.type);
+    req.setName(resource.name);
+    req.setUrn(resource.urn);
+    req.setProperties(toStruct(resource.properties));
+    // The pack refuses requests without options ("A more recent version of the Pulumi CLI is required").
+    req.setOptions(buildOptions(resource.options));
+    if (resource.provider) req.setProvider(buildProvider(resource.provider));
+    const resp = await unary<analyzerproto.AnalyzeRequest, analyzerproto.AnalyzeResponse>(
+      (r, cb) => this.client.analyze(r, cb),
+      req,
+    );
+    return readDiagnostics(resp, resource.urn);
+  }
+
+  async analyzeStack(resources: readonly AnalyzeStackInput[]): Promise<Diagnostic[]> {
+    const req = new analyzerproto.AnalyzeStackRequest();
+    req.setResourcesList(
+      resources.map((r) => {
+        const ar = new analyzerproto.AnalyzerResource();
+        ar.setType(r.type);
+        ar.setName(r.name);
+        ar.setUrn(r.urn);
+        ar.setProperties(toStruct(r.properties));
+        ar.setOptions(buildOptions(r.options));
+        if (r.provider) ar.setProvider(buildProvider(r.provider));
+        if (r.parent) ar.setParent(r.parent);
+        ar.setDependenciesList([...(r.dependencies ?? [])]);
+        const deps = ar.getPropertydependenciesMap();
+        for (const [prop, urns] of Object.entries(r.propertyDependencies ?? {})) {
+          const pd = new analyzerproto.AnalyzerPropertyDependencies();
+          pd.setUrnsList([...urns]);
+          deps.set(prop, pd);
+        }
+        return ar;
+      }),
+    );
+    const resp = await unary<analyzerproto.AnalyzeStackRequest, analyzerproto.AnalyzeResponse>(
+      (r, cb) => this.client.analyzeStack(r, cb),
+      req,
+    );
+    return readDiagnostics(resp, "");
+  }
+
+  /** Text the pack wrote to stderr so far (for error reports). */
+  stderrText(): string {
+    return this.stderr();
+  }
+
+  close(): void {
+    this.client.close();
+    this.child.kill();
+    this.engine.forceShutdown();
+  }
+}

@@ -1,0 +1,101 @@
+import * as fs from "node:fs";
+import Ajv from "ajv";
+import type { EnforcementLevel, PackInfo, ResolvedPolicyConfig } from "./pack-client";
+
+/**
+ * Reads a `--policy-pack-config` file (the Pulumi CLI's format) and resolves it against the pack,
+ * as the CLI does before `Configure`: a level or `{ enforcementLevel, ...properties }` per policy,
+ * `all` for every policy, properties validated by each policy's schema with its defaults filled.
+ */
+
+const levels: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/** The policy config is unreadable or invalid; the message names the file and the key. */
+export class PolicyConfigError extends Error {
+  readonly code = "INVALID_POLICY_CONFIG" as const;
+  constructor(message: string) {
+    super(message);
+    this.name = "PolicyConfigError";
+  }
+}
+
+type Entry = { enforcementLevel?: EnforcementLevel; properties: Record<string, unknown> };
+
+function parseEntry(file: string, key: string, value: unknown): Entry {
+  if (typeof value === "string") {
+    if (!levels.includes(value as EnforcementLevel)) {
+      throw new PolicyConfigError(`${file}: "${key}" must be one of ${levels.join(", ")}, got "${value}"`);
+    }
+    return { enforcementLevel: value as EnforcementLevel, properties: {} };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new PolicyConfigError(`${file}: "${key}" must be an enforcement level or an object`);
+  }
+  const { enforcementLevel, ...properties } = value as Record<string, unknown>;
+  if (enforcementLevel !== undefined && !levels.includes(enforcementLevel as EnforcementLevel)) {
+    throw new PolicyConfigError(
+      `${file}: "${key}.enforcementLevel" must be one of ${levels.join(", ")}, got ${JSON.stringify(enforcementLevel)}`,
+    );
+  }
+  return { enforcementLevel: enforcementLevel as EnforcementLevel | undefined, properties };
+}
+
+/** Parses the file's JSON; a missing file or bad JSON is a PolicyConfigError. */
+export function readPolicyConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new PolicyConfigError(`cannot read policy config ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new PolicyConfigError(`policy config ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new PolicyConfigError(`policy config ${file} must be a JSON object keyed by policy name`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Resolves raw config (already parsed) for every policy of the pack. */
+export function resolvePolicyConfig(pack: PackInfo, raw: Record<string, unknown>, file = "policy config"): ResolvedPolicyConfig {
+  const known = new Set(pack.policies.map((p) => p.name));
+  for (const key of Object.keys(raw)) {
+    if (key !== "all" && !known.has(key)) {
+      throw new PolicyConfigError(`${file}: "${key}" is not a policy of pack ${pack.name}`);
+    }
+  }
+  const all = raw["all"] === undefined ? undefined : parseEntry(file, "all", raw["all"]);
+  if (all && Object.keys(all.properties).length > 0) {
+    throw new PolicyConfigError(`${file}: "all" takes only an enforcement level`);
+  }
+  const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false });
+  const resolved: Record<string, { enforcementLevel?: EnforcementLevel; properties?: Record<string, unknown> }> = {};
+  for (const policy of pack.policies) {
+    const entry = raw[policy.name] === undefined ? undefined : parseEntry(file, policy.name, raw[policy.name]);
+    const properties = { ...(entry?.properties ?? {}) };
+    if (policy.configSchema) {
+      const validate = ajv.compile({
+        type: "object",
+        properties: policy.configSchema.properties,
+        required: [...policy.configSchema.required],
+        additionalProperties: false,
+      });
+      if (!validate(properties)) {
+        const e = validate.errors?.[0];
+        const where = e?.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : String(e?.params["additionalProperty"] ?? "");
+        throw new PolicyConfigError(`${file}: "${policy.name}${where ? "." + where : ""}" ${e?.message ?? "is invalid"}`);
+      }
+    } else if (Object.keys(properties).length > 0) {
+      throw new PolicyConfigError(`${file}: "${policy.name}" takes no properties, got ${Object.keys(properties).join(", ")}`);
+    }
+    const enforcementLevel = entry?.enforcementLevel ?? all?.enforcementLevel;
+    if (enforcementLevel !== undefined || Object.keys(properties).length > 0) {
+      resolved[policy.name] = { enforcementLevel, properties };
+    }
+  }
+  return resolved;
+}

@@ -1,0 +1,149 @@
+import { fork } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { ProgramHostReply, ProgramHostRequest } from "./program-protocol";
+import type { RecordedResource } from "./recorder";
+
+/** The program could not be loaded, threw, or its project/stack files are bad. */
+export class ProgramError extends Error {
+  readonly code = "PROGRAM_FAILED" as const;
+  constructor(
+    message: string,
+    /** `file:line:col` in the user's program, when known. */
+    readonly location?: string,
+  ) {
+    super(location ? `${location}: ${message}` : message);
+    this.name = "ProgramError";
+  }
+}
+
+export interface ProgramSource {
+  /** Folder holding the program (`index.ts`, or a package.json `main`). */
+  readonly programDir: string;
+  readonly project: string;
+  readonly stack: string;
+  readonly config: Record<string, string>;
+  readonly secretKeys: string[];
+  /** Where the config came from, for messages. */
+  readonly configFile?: string;
+}
+
+interface ProjectFile {
+  name?: unknown;
+  main?: unknown;
+  stackConfigDir?: unknown;
+  config?: Record<string, unknown>;
+}
+
+function readYaml(file: string): unknown {
+  try {
+    return parseYaml(fs.readFileSync(file, "utf8")) as unknown;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { linePos?: { line: number; col: number }[] };
+    const where = e.linePos?.[0] ? `:${e.linePos[0].line}:${e.linePos[0].col}` : "";
+    throw new ProgramError(e.code === "ENOENT" ? `cannot read ${file}` : `${file}${where} is not valid YAML: ${e.message.split("\n")[0]}`);
+  }
+}
+
+/** Pulumi passes every config value to programs as a string; objects and lists as JSON. */
+function configValue(file: string, key: string, value: unknown): { text: string; secret: boolean } {
+  if (typeof value === "string") return { text: value, secret: false };
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && "secure" in value) {
+    // An encrypted value cannot be decrypted offline; the program sees a placeholder marked secret.
+    return { text: "[secret]", secret: true };
+  }
+  if (value === null || value === undefined) throw new ProgramError(`${file}: config ${key} has no value`);
+  return { text: typeof value === "object" ? JSON.stringify(value) : String(value), secret: false };
+}
+
+/**
+ * Resolves a project folder (with Pulumi.yaml) and stack name into what the program needs:
+ * its folder (`main`), project name, and the stack's config from `<stackConfigDir>/Pulumi.<stack>.yaml`,
+ * with project-level defaults underneath, namespaced as the Pulumi CLI does.
+ */
+export function loadProgramSource(projectDir: string, stack: string): ProgramSource {
+  const root = path.resolve(projectDir);
+  const projectFile = path.join(root, "Pulumi.yaml");
+  const project: ProjectFile = fs.existsSync(projectFile) ? ((readYaml(projectFile) ?? {}) as ProjectFile) : {};
+  const name = typeof project.name === "string" ? project.name : path.basename(root);
+  const main = typeof project.main === "string" ? path.resolve(root, project.main) : root;
+  const configDir = typeof project.stackConfigDir === "string" ? path.resolve(root, project.stackConfigDir) : root;
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const qualify = (key: string): string => (key.includes(":") ? key : `${name}:${key}`);
+  for (const [key, decl] of Object.entries(project.config ?? {})) {
+    const def = typeof decl === "object" && decl !== null && "default" in decl ? (decl as { default: unknown }).default : undefined;
+    if (def !== undefined) config[qualify(key)] = configValue(projectFile, key, def).text;
+  }
+  const stackFile = path.join(configDir, `Pulumi.${stack}.yaml`);
+  if (fs.existsSync(stackFile)) {
+    const parsed = (readYaml(stackFile) ?? {}) as { config?: Record<string, unknown> };
+    for (const [key, value] of Object.entries(parsed.config ?? {})) {
+      const { text, secret } = configValue(stackFile, key, value);
+      config[qualify(key)] = text;
+      if (secret) secretKeys.push(qualify(key));
+    }
+  } else if (fs.existsSync(projectFile) && path.resolve(main) === path.resolve(root, "stacks")) {
+    throw new ProgramError(`no stack file ${path.relative(process.cwd(), stackFile)} for stack "${stack}"`);
+  }
+  return {
+    programDir: main,
+    project: name,
+    stack,
+    config,
+    secretKeys,
+    configFile: fs.existsSync(stackFile) ? stackFile : undefined,
+  };
+}
+
+/**
+ * Runs the program in a child process on the offline mocks and returns what it registered.
+ * Rejects with ProgramError (message and program location) when it does not load or throws.
+ */
+export function runProgram(source: ProgramSource, opts: { timeoutMs?: number } = {}): Promise<RecordedResource[]> {
+  const hasEntry = ["index.ts", "index.js", "package.json"].some((f) => fs.existsSync(path.join(source.programDir, f)));
+  if (!hasEntry) {
+    return Promise.reject(new ProgramError(`${source.programDir} has no index.ts, index.js or package.json`));
+  }
+  const request: ProgramHostRequest = {
+    programDir: source.programDir,
+    project: source.project,
+    stack: source.stack,
+    config: source.config,
+    secretKeys: source.secretKeys,
+  };
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, "program-host.ts"), [], {
+      execArgv: ["--require", require.resolve("tsx/cjs")],
+      env: { ...process.env, SECURE_MLOPS_PROGRAM_REQUEST: JSON.stringify(request) },
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "advanced",
+    });
+    let stderr = "";
+    let reply: ProgramHostReply | undefined;
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new ProgramError(`the program in ${source.programDir} did not finish within ${opts.timeoutMs ?? 120_000} ms`));
+    }, opts.timeoutMs ?? 120_000);
+    child.on("message", (m: ProgramHostReply) => {
+      reply = m;
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (reply?.kind === "result") resolve(reply.resources);
+      else if (reply?.kind === "error") {
+        const location = reply.location ? relativeLocation(reply.location) : undefined;
+        reject(new ProgramError(reply.message, location));
+      } else {
+        reject(new ProgramError(`the program host exited with code ${code}: ${stderr.trim().split("\n").slice(-3).join(" ")}`));
+      }
+    });
+  });
+}
+
+function relativeLocation(location: string): string {
+  const rel = path.relative(process.cwd(), location);
+  return rel.startsWith("..") ? location : rel;
+}
