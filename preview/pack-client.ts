@@ -161,11 +161,19 @@ function buildProvider(provider: AnalyzerProvider): analyzerproto.AnalyzerProvid
   return p;
 }
 
+/**
+ * The pack sends `description + "\n" + message` for a string violation (as the CLI prints it);
+ * keep the policy's own sentence only.
+ */
+function violationMessage(message: string, description: string): string {
+  return description && message.startsWith(`${description}\n`) ? message.slice(description.length + 1) : message;
+}
+
 function readDiagnostics(resp: analyzerproto.AnalyzeResponse, fallbackUrn: string): Diagnostic[] {
   return resp.getDiagnosticsList().map((d) => ({
     policyName: d.getPolicyname(),
     policyPackName: d.getPolicypackname(),
-    message: d.getMessage(),
+    message: violationMessage(d.getMessage(), d.getDescription()),
     description: d.getDescription(),
     enforcementLevel: enforcementNames[d.getEnforcementlevel()] ?? "advisory",
     severity: severityNames[d.getSeverity()] ?? "",

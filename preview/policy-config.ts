@@ -92,10 +92,9 @@ export function resolvePolicyConfig(pack: PackInfo, raw: Record<string, unknown>
     } else if (Object.keys(properties).length > 0) {
       throw new PolicyConfigError(`${file}: "${policy.name}" takes no properties, got ${Object.keys(properties).join(", ")}`);
     }
-    const enforcementLevel = entry?.enforcementLevel ?? all?.enforcementLevel;
-    if (enforcementLevel !== undefined || Object.keys(properties).length > 0) {
-      resolved[policy.name] = { enforcementLevel, properties };
-    }
+    // Like the CLI, send every policy an explicit level: the wire default (0) means "advisory".
+    const enforcementLevel = entry?.enforcementLevel ?? all?.enforcementLevel ?? policy.enforcementLevel;
+    resolved[policy.name] = { enforcementLevel, properties };
   }
   return resolved;
 }

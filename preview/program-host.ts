@@ -21,15 +21,15 @@ function send(reply: ProgramHostReply): Promise<void> {
   });
 }
 
-async function fail(err: unknown, programDir: string): Promise<never> {
-  await send({ kind: "error", ...locateError(err, programDir) });
+async function fail(err: unknown): Promise<never> {
+  await send({ kind: "error", ...locateError(err) });
   process.exit(0);
 }
 
 async function host(request: ProgramHostRequest): Promise<void> {
   const programDir = path.resolve(request.programDir);
-  process.on("unhandledRejection", (err) => void fail(err, programDir));
-  process.on("uncaughtException", (err) => void fail(err, programDir));
+  process.on("unhandledRejection", (err) => void fail(err));
+  process.on("uncaughtException", (err) => void fail(err));
 
   const recorded = await installRecordingMocks(
     createOfflineMocks(undefined, request.project, request.stack),
@@ -56,7 +56,7 @@ async function host(request: ProgramHostRequest): Promise<void> {
     });
     await settings.disconnect();
   } catch (err) {
-    await fail(err, programDir);
+    await fail(err);
   }
   await send({ kind: "result", resources: recorded });
   process.exit(0);

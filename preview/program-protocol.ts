@@ -20,22 +20,20 @@ export type ProgramHostReply =
  * `file:line:col`): the file an esbuild syntax error names, else the first stack frame outside
  * node_modules and the host itself.
  */
-export function locateError(err: unknown, programDir: string): { message: string; location?: string; errorName: string } {
+export function locateError(err: unknown): { message: string; location?: string; errorName: string } {
   const e = err instanceof Error ? err : new Error(String(err));
   const message = (e.message.split("\n")[0] ?? "").trim() || e.name;
-  const dir = path.resolve(programDir) + path.sep;
   // esbuild transform errors name the file as `<abs path>:<line>:<col>: ERROR: ...`
   const syntax = /(\/[^\s:]+\.[cm]?[jt]sx?):(\d+):(\d+)/.exec(e.message);
   if (syntax?.[1] && !syntax[1].includes(`${path.sep}node_modules${path.sep}`)) {
     return { message: syntaxMessage(e.message), location: `${syntax[1]}:${syntax[2]}:${syntax[3]}`, errorName: e.name };
   }
   for (const line of (e.stack ?? "").split("\n")) {
-    const m = /\(?((?:\/|[A-Za-z]:\\)[^():]+):(\d+):(\d+)\)?\s*$/.exec(line);
-    if (!m?.[1]) continue;
-    const file = m[1];
-    const inProgram = file.startsWith(dir) && !file.includes(`${path.sep}node_modules${path.sep}`);
-    const inProject = !file.includes(`${path.sep}node_modules${path.sep}`) && !file.includes(`${path.sep}preview${path.sep}program-host`);
-    if (inProgram || inProject) return { message, location: `${file}:${m[2]}:${m[3]}`, errorName: e.name };
+    const m = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?\s*$/.exec(line);
+    const file = m?.[1];
+    if (!file || !path.isAbsolute(file)) continue; // node: internals and eval frames
+    if (file.includes(`${path.sep}node_modules${path.sep}`) || file.includes(`${path.sep}preview${path.sep}program-host`)) continue;
+    return { message, location: `${file}:${m[2]}:${m[3]}`, errorName: e.name };
   }
   return { message, errorName: e.name };
 }

@@ -121,3 +121,10 @@ export async function installRecordingMocks(
   };
   return recorded;
 }
+
+/** Resolves when every registration the program started has been answered. */
+export async function waitForRegistrations(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal module of @pulumi/pulumi, no typed entry
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  await settings.waitForRPCs();
+}

@@ -116,7 +116,13 @@ export function runProgram(source: ProgramSource, opts: { timeoutMs?: number } =
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, "program-host.ts"), [], {
       execArgv: ["--require", require.resolve("tsx/cjs")],
-      env: { ...process.env, SECURE_MLOPS_PROGRAM_REQUEST: JSON.stringify(request) },
+      env: {
+        ...process.env,
+        SECURE_MLOPS_PROGRAM_REQUEST: JSON.stringify(request),
+        // A program outside this package (`--program DIR`) finds the Pulumi SDKs here when it has
+        // none of its own, and shares this package's @pulumi/pulumi, on which the mocks are installed.
+        NODE_PATH: [path.resolve(__dirname, "..", "node_modules"), process.env["NODE_PATH"]].filter(Boolean).join(path.delimiter),
+      },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "advanced",
     });
