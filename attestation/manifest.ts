@@ -74,6 +74,8 @@ export interface ManifestOptions {
   readonly ignoreGitPaths?: boolean;
   /** Absolute paths of signature and evidence files to leave out when they are inside the root. @default [] */
   readonly signatureFiles?: readonly string[];
+  /** Return an empty manifest instead of throwing when nothing is left to hash (verification). @default false */
+  readonly allowEmpty?: boolean;
   /** Worker threads. @default one per core */
   readonly concurrency?: number;
   /** Called as bytes are hashed (at most every 32 MiB per thread, and at the end of each task). */
@@ -403,7 +405,7 @@ export function recordedIgnorePaths(root: string, options: ManifestOptions): str
 export async function computeManifest(root: string, options: ManifestOptions = {}): Promise<Manifest> {
   const { method, hashType, shardSize, nodeHash } = checkOptions(options);
   const files = await listModelFiles(root, options);
-  if (files.length === 0) throw new ManifestError("MANIFEST_EMPTY", `${root}: no regular files left after applying the ignore rules`);
+  if (files.length === 0 && !options.allowEmpty) throw new ManifestError("MANIFEST_EMPTY", `${root}: no regular files left after applying the ignore rules`);
   const tasks: HashTask[] = [];
   const owners: { file: ManifestFile; start: number; end: number }[] = [];
   let totalBytes = 0;

@@ -29,6 +29,7 @@ export interface RecordedResource {
 type Callback<T> = (err: Error | null, resp?: T) => void;
 
 interface MockMonitorLike {
+  newUrn(parent: string, type: string, name: string): string;
   registerResource(req: resproto.RegisterResourceRequest, cb: Callback<resproto.RegisterResourceResponse>): Promise<void>;
   readResource(req: resproto.ReadResourceRequest, cb: Callback<resproto.ReadResourceResponse>): Promise<void>;
   registerResourceOutputs(req: resproto.RegisterResourceOutputsRequest, cb: Callback<unknown>): void;
@@ -103,6 +104,13 @@ export async function installRecordingMocks(
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal module of @pulumi/pulumi, no typed entry
   const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): unknown };
   const monitor = settings.getMonitor() as MockMonitorLike;
+  // The mock monitor qualifies a child's type with its parent's last type only; the engine uses
+  // the parent's whole qualified type (and none for children of the root stack).
+  monitor.newUrn = (parent, type, name) => {
+    const parentType = parent ? (parent.split("::")[2] ?? "") : "";
+    const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+  };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) =>
     register(req, (err, resp) => {

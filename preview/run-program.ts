@@ -140,7 +140,9 @@ export function runProgram(source: ProgramSource, opts: { timeoutMs?: number } =
       clearTimeout(timer);
       if (reply?.kind === "result") resolve(reply.resources);
       else if (reply?.kind === "error") {
-        const location = reply.location ? relativeLocation(reply.location) : undefined;
+        // A config error is about the stack file, not the line of code that noticed it.
+        const where = reply.errorName === "ConfigError" && source.configFile ? source.configFile : reply.location;
+        const location = where ? relativeLocation(where) : undefined;
         reject(new ProgramError(reply.message, location));
       } else {
         reject(new ProgramError(`the program host exited with code ${code}: ${stderr.trim().split("\n").slice(-3).join(" ")}`));
