@@ -96,7 +96,7 @@ const hints: Record<string, string> = {
 };
 
 function describeError(project: string, error: ErrorObject): ConfigError {
-  const path = error.instancePath.split("/").filter(Boolean);
+  const path = error.instancePath.split("/").filter(Boolean).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (error.keyword === "required") path.push(String(error.params["missingProperty"]));
   if (error.keyword === "additionalProperty" || error.keyword === "additionalProperties") {
     path.push(String(error.params["additionalProperty"]));
@@ -117,7 +117,11 @@ function describeError(project: string, error: ErrorObject): ConfigError {
 function keyOf(project: string, path: string[]): string {
   const [head, ...rest] = path;
   if (head === undefined) return `${project}:*`;
-  return `${project}:${head}` + rest.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("");
+  // Keys come from the user's YAML: quote any that is not a plain identifier, so the line stays one line.
+  const segment = (p: string): string =>
+    /^\d+$/.test(p) ? `[${p}]` : /^[A-Za-z_][\w-]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`;
+  const first = /^[A-Za-z_][\w-]*$/.test(head) ? head : JSON.stringify(head);
+  return `${project}:${first}` + rest.map(segment).join("");
 }
 
 /**

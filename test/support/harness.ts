@@ -73,3 +73,25 @@ export async function record(build: () => unknown): Promise<RecordedResource[]> 
   await waitForRegistrations();
   return all.slice(before);
 }
+
+/** A hand-made recorded resource for stack-policy tests (outputs double as inputs). */
+export function resourceRecord(
+  type: string,
+  name: string,
+  props: Record<string, unknown>,
+  propertyDependencies: Record<string, string[]> = {},
+): RecordedResource {
+  const urn = `urn:pulumi:test::secure-mlops::${type}::${name}`;
+  return {
+    urn,
+    type,
+    name,
+    custom: true,
+    id: `/subscriptions/6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f/resourceGroups/rg/providers/${type.split(":")[1]}/${name}`,
+    inputs: props,
+    outputs: props,
+    dependencies: Object.values(propertyDependencies).flat(),
+    propertyDependencies,
+    options: {},
+  };
+}
