@@ -182,14 +182,14 @@ export function parseGithubSubject(subject: string): GithubSubjectParse {
       }
       case "environment":
         if (context !== undefined) return fail("the subject has more than one context (environment, ref, pull_request)");
-        if (!wildcardCharacters.test(value) && !isValidEnvironmentName(value)) {
+        if (!isValidEnvironmentName(value)) {
           return fail(`the environment "${value}" is not a valid environment name`);
         }
         context = { kind: "environment", environment: value };
         break;
       case "ref":
         if (context !== undefined) return fail("the subject has more than one context (environment, ref, pull_request)");
-        if (!wildcardCharacters.test(value) && !isValidGitRef(value)) return fail(`the ref "${value}" is not a git ref (refs/heads/..., refs/tags/...)`);
+        if (!isValidGitRef(value)) return fail(`the ref "${value}" is not a git ref (refs/heads/..., refs/tags/...)`);
         context = refContext(value);
         break;
       default:
@@ -213,17 +213,20 @@ const repositoryClaims = ["repo", "repository", "repository_id"];
  */
 export function githubSubjectProblems(subject: string): string[] {
   const problems: string[] = [];
+  let shape = subject;
   if (typeof subject === "string" && wildcardCharacters.test(subject)) {
     problems.push("it contains a wildcard");
+    // Judge the rest of the shape as if each wildcard were a literal character.
+    shape = subject.replace(new RegExp(wildcardCharacters.source, "g"), "x");
   }
-  const parsed = parseGithubSubject(subject);
+  const parsed = parseGithubSubject(shape);
   if (!parsed.ok) return [...problems, parsed.error];
   const s = parsed.subject;
   if (!s.claims.some((c) => repositoryClaims.includes(c.key))) {
     problems.push("it does not name one repository (repo, repository or repository_id claim)");
   }
   const repositoryValue = s.claims.find((c) => c.key === "repository")?.value;
-  if (repositoryValue !== undefined && !wildcardCharacters.test(repositoryValue) && parseGithubRepository(repositoryValue) === undefined) {
+  if (repositoryValue !== undefined && parseGithubRepository(repositoryValue) === undefined) {
     problems.push(`the repository claim "${repositoryValue}" must be OWNER/REPO`);
   }
   for (const key of ["repository_id", "repository_owner_id"]) {

@@ -35,3 +35,31 @@ export const privilegedRoles: readonly BuiltInRole[] = ["Owner", "User Access Ad
 export function roleDefinitionId(subscriptionId: string, role: BuiltInRole): string {
   return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${builtInRoles[role]}`;
 }
+
+/**
+ * Roles whose holder can create role assignments (`Microsoft.Authorization/roleAssignments/write`):
+ * given only with an ABAC condition that limits which roles and principal types they may assign.
+ */
+export const roleAssignmentWriterRoles: readonly BuiltInRole[] = [
+  "Owner",
+  "User Access Administrator",
+  "Role Based Access Control Administrator",
+];
+
+/** Roles that only read (control or data plane); every other role writes something. */
+export const readOnlyRoles: readonly BuiltInRole[] = [
+  "Reader",
+  "AcrPull",
+  "AcrQuarantineReader",
+  "Container Registry Repository Reader",
+  "Container Registry Repository Catalog Lister",
+  "Storage Blob Data Reader",
+  "Key Vault Secrets User",
+  "AzureML Registry User",
+];
+
+/** The built-in role a role definition id (ARM id or bare GUID) names, case-insensitively. */
+export function builtInRoleOf(roleDefinition: string): BuiltInRole | undefined {
+  const guid = roleDefinition.trim().split("/").pop()?.toLowerCase() ?? "";
+  return (Object.keys(builtInRoles) as BuiltInRole[]).find((role) => builtInRoles[role] === guid);
+}
