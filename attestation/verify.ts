@@ -365,6 +365,8 @@ export interface DirectoryVerification {
   readonly bundlePath: string;
   readonly signer?: VerifiedSigner;
   readonly statement?: ModelStatement;
+  /** The parsed bundle, once its structure was valid. */
+  readonly bundle?: ParsedBundle;
   /** Files hashed on disk (after ignore rules). */
   readonly fileCount?: number;
 }
@@ -423,21 +425,21 @@ export async function verifyDirectory(options: VerifyDirectoryOptions): Promise<
     throw err;
   }
   const outcome = verifyWithAny(bundle, options.trust);
-  if ("failures" in outcome) return result(outcome.failures);
+  if ("failures" in outcome) return result(outcome.failures, { bundle });
   const { verified } = outcome;
   if (verified.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    return result([{ code: "STATEMENT_PAYLOAD_TYPE", message: `signed payload type is ${JSON.stringify(verified.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}` }], { signer: verified.signer });
+    return result([{ code: "STATEMENT_PAYLOAD_TYPE", message: `signed payload type is ${JSON.stringify(verified.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}` }], { signer: verified.signer, bundle });
   }
   let statement: ModelStatement;
   try {
     statement = parseModelStatement(verified.payload);
   } catch (err) {
-    if (err instanceof StatementError) return result([{ code: err.code, message: err.message }], { signer: verified.signer });
+    if (err instanceof StatementError) return result([{ code: err.code, message: err.message }], { signer: verified.signer, bundle });
     throw err;
   }
   const kind = options.kind ?? "model";
   if (statement.kind !== undefined && statement.kind !== kind) {
-    return result([{ code: "KIND_MISMATCH", message: `signature is for a ${statement.kind}, verified as a ${kind}` }], { signer: verified.signer, statement });
+    return result([{ code: "KIND_MISMATCH", message: `signature is for a ${statement.kind}, verified as a ${kind}` }], { signer: verified.signer, statement, bundle });
   }
   let manifest: Manifest | undefined;
   const failures: VerificationFailure[] = [];
@@ -468,5 +470,5 @@ export async function verifyDirectory(options: VerifyDirectoryOptions): Promise<
       else failures.push({ code: "FILE_EXTRA", message: `${d.name}: present but not signed`, path: d.name });
     }
   }
-  return result(failures, { signer: verified.signer, statement, ...(manifest ? { fileCount: manifest.fileCount } : {}) });
+  return result(failures, { signer: verified.signer, statement, bundle, ...(manifest ? { fileCount: manifest.fileCount } : {}) });
 }

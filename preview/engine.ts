@@ -104,28 +104,26 @@ export function frameworksOf(policy: PolicyInfo | undefined): string[] {
 }
 
 /**
- * Judges recorded resources with a running pack. Exposed separately so benchmarks and tests can
- * feed synthetic stacks through the same path.
+ * Judges recorded resources with running pack processes (the same pack, configured alike):
+ * `Analyze` calls are spread over them, `AnalyzeStack` goes to the first. Exposed so benchmarks
+ * and tests feed synthetic stacks through the same path.
  */
 export async function judge(
-  client: PolicyPackClient,
+  clients: PolicyPackClient | readonly PolicyPackClient[],
   pack: PackInfo,
   records: readonly RecordedResource[],
   providers: ReadonlyMap<string, AnalyzerProvider>,
-  concurrency = 64,
+  concurrency = 256,
 ): Promise<Violation[]> {
   const providerFor = (r: RecordedResource): AnalyzerProvider | undefined =>
     r.custom && !r.provider ? providers.get(r.type.split(":")[0] ?? "") : undefined;
-  const resourceDiagnostics = await mapLimit(records, concurrency, (r) =>
-    client.analyze({
-      type: r.type,
-      name: r.name,
-      urn: r.urn,
-      properties: r.inputs,
-      options: r.options,
-      provider: providerFor(r),
-    }),
-  );
+  const pool = Array.isArray(clients) ? clients : [clients as PolicyPackClient];
+  const first = pool[0];
+  if (!first) throw new Error("judge needs at least one policy pack process");
+  // With several processes, the last one judges the stack while the others judge resources; the
+  // two are independent, so they run at the same time (the engine runs them one after another).
+  const stackClient = pool[pool.length - 1] ?? first;
+  const resourceClients = pool.length > 1 ? pool.slice(0, -1) : pool;
   const stackInputs: AnalyzeStackInput[] = records.map((r) => ({
     type: r.type,
     name: r.name,
@@ -137,7 +135,20 @@ export async function judge(
     dependencies: r.dependencies,
     propertyDependencies: r.propertyDependencies,
   }));
-  const stackDiagnostics = await client.analyzeStack(stackInputs);
+  let turn = 0;
+  const [resourceDiagnostics, stackDiagnostics] = await Promise.all([
+    mapLimit(records, concurrency * resourceClients.length, (r) =>
+      (resourceClients[turn++ % resourceClients.length] ?? first).analyze({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        properties: r.inputs,
+        options: r.options,
+        provider: providerFor(r),
+      }),
+    ),
+    stackClient.analyzeStack(stackInputs),
+  ]);
   const byUrn = new Map(records.map((r) => [r.urn, r]));
   const byPolicy = new Map(pack.policies.map((p) => [p.name, p]));
   return [...resourceDiagnostics.flat(), ...stackDiagnostics].map((d) => {
@@ -191,8 +202,12 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
   if (packResult.status === "rejected") throw packResult.reason;
   const { client, pack } = packResult.value;
   const records = programResult.value;
+  const clients = [client];
   try {
-    const violations = await judge(client, pack, records, defaultProviders(records, source), options.concurrency);
+    // A big stack pays for a second pack process: it judges the stack while the first judges
+    // resources. A small one does not (the start costs more than it saves).
+    if (records.length >= bigStack) clients.push((await startConfiguredPack(options.policyPackDir, options.policyConfigFile)).client);
+    const violations = await judge(clients, pack, records, defaultProviders(records, source), options.concurrency);
     return {
       project: source.project,
       stack: source.stack,
@@ -202,6 +217,9 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
       mandatoryCount: violations.filter((v) => v.enforcementLevel === "mandatory").length,
     };
   } finally {
-    client.close();
+    for (const c of clients) c.close();
   }
 }
+
+/** Resources from which the preview starts a second pack process. */
+const bigStack = 1000;

@@ -1,0 +1,65 @@
+import { spawnSync } from "node:child_process";
+import * as os from "node:os";
+import * as path from "node:path";
+import { judge, startConfiguredPack } from "../preview/engine";
+import { syntheticStack } from "./synthetic";
+
+/**
+ * `npm run bench`: the offline preview of the prod stack (cold process, whole CLI) and the pack's
+ * throughput on a synthetic stack of 5,000 resources. Goals: under 5 s and under 2 s.
+ */
+const root = path.resolve(__dirname, "..");
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+function benchColdPreview(runs: number): { min: number; median: number; max: number } {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [path.join(root, "bin", "secure-mlops.cjs"), "preview", "--stack", "prod"], { cwd: root, encoding: "utf8" });
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (r.status !== 0) throw new Error(`preview exited ${r.status}: ${r.stderr}`);
+  }
+  return { min: Math.min(...times), median: median(times), max: Math.max(...times) };
+}
+
+async function benchThroughput(count: number, runs: number, packs: number): Promise<{ median: number; violations: number; packStart: number }> {
+  const records = syntheticStack(count);
+  const t0 = process.hrtime.bigint();
+  const started = await Promise.all(Array.from({ length: packs }, () => startConfiguredPack(path.join(root, "policies"))));
+  const packStart = Number(process.hrtime.bigint() - t0) / 1e6;
+  try {
+    const times: number[] = [];
+    let violations = 0;
+    for (let i = 0; i < runs; i++) {
+      const t = process.hrtime.bigint();
+      const v = await judge(started.map((s) => s.client), started[0]!.pack, records, new Map());
+      times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      violations = v.length;
+    }
+    return { median: median(times), violations, packStart };
+  } finally {
+    for (const s of started) s.client.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const cpu = os.cpus()[0]?.model ?? "unknown cpu";
+  console.log(`machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  const cold = benchColdPreview(5);
+  console.log(`prod preview, cold process, whole CLI (5 runs): min ${cold.min.toFixed(0)} ms, median ${cold.median.toFixed(0)} ms, max ${cold.max.toFixed(0)} ms (goal < 5000 ms)`);
+  for (const packs of [1, 2]) {
+    const t = await benchThroughput(5000, 5, packs);
+    console.log(
+      `pack throughput, 5,000 resources, ${packs} pack process(es) (5 runs): median ${t.median.toFixed(0)} ms to judge (Analyze x5000 + AnalyzeStack), ${t.violations} violations; pack start ${t.packStart.toFixed(0)} ms (goal < 2000 ms)`,
+    );
+  }
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,39 @@
+import type { RecordedResource } from "../preview/recorder";
+
+/**
+ * A synthetic stack of `count` resources shaped like the platform's: registries with their
+ * diagnostic settings, private endpoints and role assignments, plus resource groups.
+ */
+export function syntheticStack(count: number): RecordedResource[] {
+  const out: RecordedResource[] = [];
+  const sub = "/subscriptions/6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+  const rec = (type: string, name: string, props: Record<string, unknown>, deps: Record<string, string[]> = {}): RecordedResource => {
+    const urn = `urn:pulumi:bench::secure-mlops::${type}::${name}`;
+    return { urn, type, name, custom: true, id: `${sub}/x/${name}`, inputs: props, outputs: props, dependencies: Object.values(deps).flat(), propertyDependencies: deps, options: {} };
+  };
+  for (let i = 0; out.length < count; i++) {
+    const registry = rec("azure-native:containerregistry:Registry", `acr${i}`, {
+      resourceGroupName: "rg",
+      registryName: `acr${i}bench`,
+      sku: { name: "Premium" },
+      adminUserEnabled: i % 7 === 0,
+      anonymousPullEnabled: false,
+      publicNetworkAccess: "Disabled",
+      zoneRedundancy: "Enabled",
+      dataEndpointEnabled: true,
+      policies: {
+        quarantinePolicy: { status: "enabled" },
+        retentionPolicy: { status: "enabled", days: 7 },
+        exportPolicy: { status: "disabled" },
+        azureADAuthenticationAsArmPolicy: { status: "disabled" },
+      },
+    });
+    out.push(registry);
+    out.push(rec("azure-native:monitor:DiagnosticSetting", `acr${i}-diag`, { resourceUri: "x", workspaceId: "/w", logs: [{ categoryGroup: "allLogs", enabled: true }] }, { resourceUri: [registry.urn] }));
+    out.push(rec("azure-native:network:PrivateEndpoint", `acr${i}-pe`, { privateLinkServiceConnections: [{ name: "c", privateLinkServiceId: "x", groupIds: ["registry"] }] }, { privateLinkServiceConnections: [registry.urn] }));
+    out.push(rec("azure-native:authorization:RoleAssignment", `acr${i}-pull`, { scope: "x", principalId: "p", principalType: "ServicePrincipal", roleDefinitionId: `${sub}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d` }, { scope: [registry.urn] }));
+    out.push(rec("azure-native:resources:ResourceGroup", `rg${i}`, { location: "westeurope", resourceGroupName: `rg${i}` }));
+  }
+  out.push(rec("azure-native:security:Pricing", "defender", { pricingName: "Containers", pricingTier: "Standard", scopeId: sub }));
+  return out.slice(0, count);
+}
