@@ -50,6 +50,7 @@ const armShapes: Readonly<Record<string, ArmShape>> = {
   },
   "operationalinsights:Workspace": { path: "Microsoft.OperationalInsights/workspaces", nameInput: "workspaceName" },
   "insights:Component": { path: "Microsoft.Insights/components", nameInput: "resourceName" },
+  "applicationinsights:Component": { path: "Microsoft.Insights/components", nameInput: "resourceName" },
   "network:VirtualNetwork": { path: "Microsoft.Network/virtualNetworks", nameInput: "virtualNetworkName" },
   "network:Subnet": {
     path: "Microsoft.Network/virtualNetworks",
@@ -76,6 +77,11 @@ const armShapes: Readonly<Record<string, ArmShape>> = {
     parents: [{ input: "vaultName", segment: "keys" }],
   },
   "storage:StorageAccount": { path: "Microsoft.Storage/storageAccounts", nameInput: "accountName" },
+  "storage:FileServiceProperties": {
+    path: "Microsoft.Storage/storageAccounts",
+    nameInput: "fileServicesName",
+    parents: [{ input: "accountName", segment: "fileServices" }],
+  },
   "storage:BlobServiceProperties": {
     path: "Microsoft.Storage/storageAccounts",
     nameInput: "blobServicesName",
@@ -178,6 +184,7 @@ function azureNative(args: pulumi.runtime.MockResourceArgs, urn: string, who: Of
       state["customerId"] = stableUuid(`${urn}#customer`);
       break;
     case "insights:Component":
+    case "applicationinsights:Component":
       state["appId"] = stableUuid(`${urn}#app`);
       state["instrumentationKey"] = stableUuid(`${urn}#ikey`);
       state["connectionString"] = `InstrumentationKey=${stableUuid(`${urn}#ikey`)};IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/`;

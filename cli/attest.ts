@@ -1,0 +1,291 @@
+import { promises as fsp, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { Presets, SingleBar } from "cli-progress";
+import type { Command } from "commander";
+import {
+  DEFAULT_EVIDENCE_FILE,
+  EVIDENCE_TYPES,
+  InputError,
+  ManifestError,
+  PolicyFileError,
+  SigningError,
+  attestDirectory,
+  buildEvidence,
+  loadPrivateKey,
+  parseBundle,
+  parseModelStatement,
+  signAndStoreEvidence,
+  type ArtifactKind,
+  type EvidenceType,
+  type HashProgress,
+  type SignerSpec,
+} from "../attestation";
+import { ExitCode, UsageError, type Io } from "./exit";
+import type { CommandRegistrar } from "./main";
+
+/**
+ * `secure-mlops attest model|dataset DIR` signs a directory into an OMS `model.sig`;
+ * `secure-mlops attest evidence DIR --type T` signs one piece of evidence about it into
+ * `model.evidence.jsonl`. Exit 0 signed, 1 the tree was refused (symlink, file changed while
+ * hashed, nothing to sign), 2 bad usage or unreadable input.
+ */
+
+/** Passphrase of an encrypted private key; never a flag, so it stays out of shell history and `ps`. */
+export const PASSPHRASE_ENV = "SECURE_MLOPS_KEY_PASSPHRASE";
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function toolVersion(): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version?: unknown };
+    return typeof pkg.version === "string" ? pkg.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns an error about the caller's own input into a `UsageError` naming the flag; anything else
+ * is rethrown. Used by attest and verify.
+ */
+export function asUsageError(err: unknown, flag?: string): never {
+  const prefix = flag ? `${flag}: ` : "";
+  if (err instanceof InputError || err instanceof SigningError || err instanceof PolicyFileError) {
+    throw new UsageError(`${prefix}${err.message}`, { cause: err });
+  }
+  if (err instanceof ManifestError && (err.code === "MANIFEST_NOT_FOUND" || err.code === "MANIFEST_UNREADABLE" || err.code === "MANIFEST_BAD_OPTIONS")) {
+    throw new UsageError(`${prefix}${err.message}`, { cause: err });
+  }
+  throw err;
+}
+
+/** A progress bar on stderr when it is a terminal; nothing otherwise. */
+export function progressReporter(io: Io, label: string): { onProgress?: (p: HashProgress) => void; stop: () => void } {
+  if (!io.isTty) return { stop: () => undefined };
+  const bar = new SingleBar(
+    { format: `${label} [{bar}] {percentage}% | {doneMiB}/{totalMiB} MiB | {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    Presets.shades_classic,
+  );
+  let started = false;
+  const mib = (n: number): string => (n / 1048576).toFixed(0);
+  return {
+    onProgress: (p) => {
+      if (!started) {
+        bar.start(Math.max(1, p.bytesTotal), 0, { doneMiB: "0", totalMiB: mib(p.bytesTotal) });
+        started = true;
+      }
+      bar.update(p.bytesDone, { doneMiB: mib(p.bytesDone), totalMiB: mib(p.bytesTotal) });
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+interface SignerFlags {
+  key?: string;
+  keyless?: boolean;
+  fulcioUrl?: string;
+  rekorUrl?: string;
+  identityTokenEnv?: string;
+}
+
+async function signerFrom(flags: SignerFlags): Promise<SignerSpec> {
+  if (flags.key && flags.keyless) throw new UsageError("give either --key or --keyless, not both");
+  if (flags.key) {
+    try {
+      return { method: "key", privateKey: await loadPrivateKey(flags.key, process.env[PASSPHRASE_ENV]) };
+    } catch (err) {
+      asUsageError(err, "--key");
+    }
+  }
+  if (flags.keyless) {
+    let identityToken: string | undefined;
+    if (flags.identityTokenEnv) {
+      identityToken = process.env[flags.identityTokenEnv];
+      if (!identityToken) throw new UsageError(`--identity-token-env: environment variable ${flags.identityTokenEnv} is empty or unset`);
+    }
+    return {
+      method: "keyless",
+      ...(flags.fulcioUrl ? { fulcioURL: flags.fulcioUrl } : {}),
+      ...(flags.rekorUrl ? { rekorURL: flags.rekorUrl } : {}),
+      ...(identityToken ? { identityToken } : {}),
+    };
+  }
+  throw new UsageError("give --key PRIVATE.pem (offline) or --keyless (Sigstore, in CI)");
+}
+
+function addSignerOptions(cmd: Command): Command {
+  return cmd
+    .option("--key <file>", `EC P-256/P-384/P-521 private key (PEM); encrypted keys read their passphrase from $${PASSPHRASE_ENV}`)
+    .option("--keyless", "sign with Sigstore: Fulcio certificate for the ambient OIDC token (GitHub Actions), Rekor entry; needs network")
+    .option("--fulcio-url <url>", "Fulcio instance for --keyless (default https://fulcio.sigstore.dev)")
+    .option("--rekor-url <url>", "Rekor instance for --keyless (default https://rekor.sigstore.dev)")
+    .option("--identity-token-env <name>", "environment variable holding an OIDC token for --keyless (default: the CI's ambient token)");
+}
+
+interface AttestFlags extends SignerFlags {
+  out?: string;
+  ignore: string[];
+  method: string;
+  shardSize?: string;
+  allowSymlinks?: boolean;
+  gitSource: boolean;
+  json?: boolean;
+}
+
+function parseShardSize(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`--shard-size: must be a positive whole number of bytes, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: AttestFlags, io: Io, setExit: (code: number) => void): Promise<void> {
+  if (flags.method !== "files" && flags.method !== "shards") throw new UsageError(`--method: must be "files" or "shards", got ${JSON.stringify(flags.method)}`);
+  const shardSize = parseShardSize(flags.shardSize);
+  if (shardSize !== undefined && flags.method !== "shards") throw new UsageError("--shard-size: only with --method shards");
+  const st = await fsp.stat(dir).catch(() => undefined);
+  if (!st) throw new UsageError(`${dir}: no such file or directory`);
+  const signer = await signerFrom(flags);
+  const progress = progressReporter(io, `hashing ${kind}`);
+  let result;
+  try {
+    result = await attestDirectory({
+      root: dir,
+      kind,
+      signer,
+      ...(flags.out ? { out: flags.out } : {}),
+      ignorePaths: flags.ignore,
+      method: flags.method,
+      ...(shardSize !== undefined ? { shardSize } : {}),
+      allowSymlinks: flags.allowSymlinks ?? false,
+      recordGitSource: flags.gitSource,
+      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+    });
+  } catch (err) {
+    progress.stop();
+    if (err instanceof ManifestError && err.code !== "MANIFEST_NOT_FOUND" && err.code !== "MANIFEST_UNREADABLE" && err.code !== "MANIFEST_BAD_OPTIONS") {
+      // the tree itself is refused: a verdict against the input, not a usage problem
+      if (flags.json) io.out(`${JSON.stringify({ signed: false, kind, path: path.resolve(dir), reasons: [{ code: err.code, message: err.message, ...(err.path ? { path: err.path } : {}) }] }, null, 2)}\n`);
+      else io.out(`not signed: ${kind} ${dir}\n${err.message}\n`);
+      setExit(ExitCode.verdict);
+      return;
+    }
+    asUsageError(err, flags.out ? "--out" : undefined);
+  }
+  progress.stop();
+  const m = result.manifest;
+  if (flags.json) {
+    io.out(
+      `${JSON.stringify(
+        {
+          signed: true,
+          kind,
+          path: path.resolve(dir),
+          bundle: result.bundlePath,
+          subject: { name: m.modelName, digest: { sha256: m.rootDigest } },
+          method: m.serialization.method,
+          files: m.fileCount,
+          bytes: m.totalBytes,
+          ignorePaths: m.serialization.ignorePaths,
+          source: result.source ?? null,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    io.out(`signed ${kind} ${dir}: ${m.fileCount} file${m.fileCount === 1 ? "" : "s"}, ${m.totalBytes} bytes, sha256:${m.rootDigest}\n`);
+    io.out(`bundle: ${result.bundlePath}\n`);
+    if (result.source) io.out(`source: ${result.source.remote ?? "(no remote)"} @ ${result.source.commit}\n`);
+  }
+  setExit(ExitCode.ok);
+}
+
+interface EvidenceFlags extends SignerFlags {
+  type: string;
+  input?: string;
+  bundle?: string;
+  out?: string;
+  kind?: string;
+  json?: boolean;
+}
+
+async function runAttestEvidence(dir: string, flags: EvidenceFlags, io: Io, setExit: (code: number) => void): Promise<void> {
+  if (!(EVIDENCE_TYPES as readonly string[]).includes(flags.type)) {
+    throw new UsageError(`--type: must be one of ${EVIDENCE_TYPES.join(", ")}, got ${JSON.stringify(flags.type)}`);
+  }
+  const type = flags.type as EvidenceType;
+  if (flags.kind !== undefined && flags.kind !== "model" && flags.kind !== "dataset") throw new UsageError(`--kind: must be "model" or "dataset", got ${JSON.stringify(flags.kind)}`);
+  const needsInput = type === "vulnerability-scan" || type === "evaluation" || type === "bias-test";
+  if (needsInput && !flags.input) throw new UsageError(`--input: ${type} evidence is read from a JSON file; give --input FILE`);
+  if (!needsInput && flags.input) throw new UsageError(`--input: ${type} evidence is read from the directory, not from --input`);
+  const st = await fsp.stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new UsageError(`${dir}: not a directory`);
+  const bundlePath = path.resolve(flags.bundle ?? path.join(dir, "model.sig"));
+  let bytes: Buffer;
+  try {
+    bytes = await fsp.readFile(bundlePath);
+  } catch (err) {
+    throw new UsageError(`--bundle ${bundlePath}: cannot read the model signature (${(err as NodeJS.ErrnoException).code ?? String(err)}); sign the model first with \`secure-mlops attest model ${dir}\``, { cause: err });
+  }
+  let statement;
+  try {
+    const bundle = parseBundle(bytes);
+    statement = parseModelStatement(bundle.envelope.payload);
+  } catch (err) {
+    throw new UsageError(`--bundle ${bundlePath}: not an OMS model signature (${(err as Error).message})`, { cause: err });
+  }
+  const signer = await signerFrom(flags);
+  const kind: ArtifactKind = statement.kind ?? (flags.kind === "dataset" ? "dataset" : "model");
+  const out = path.resolve(flags.out ?? path.join(path.dirname(bundlePath), DEFAULT_EVIDENCE_FILE));
+  let predicateType: string;
+  try {
+    const version = toolVersion();
+    const evidence = await buildEvidence({ root: dir, type, statement, kind, ...(flags.input ? { input: flags.input } : {}), ...(version ? { toolVersion: version } : {}) });
+    predicateType = evidence.predicateType;
+    await signAndStoreEvidence(evidence, signer, out);
+  } catch (err) {
+    asUsageError(err, flags.input ? "--input" : undefined);
+  }
+  if (flags.json) {
+    io.out(`${JSON.stringify({ signed: true, type, predicateType, subject: { name: statement.subjectName, digest: { sha256: statement.rootDigest } }, evidence: out }, null, 2)}\n`);
+  } else {
+    io.out(`signed ${type} evidence for ${statement.subjectName} (sha256:${statement.rootDigest})\nevidence: ${out}\n`);
+  }
+  setExit(ExitCode.ok);
+}
+
+/** Registers `attest model|dataset|evidence`. */
+export const registerAttestCommand: CommandRegistrar = (program, io, setExit) => {
+  const attest = program.command("attest").description("sign a model or dataset (OMS model.sig), or evidence about it");
+  for (const kind of ["model", "dataset"] as const) {
+    addSignerOptions(
+      attest
+        .command(`${kind} <dir>`)
+        .description(`sign a ${kind} directory (or single file): manifest of every file, in-toto statement, Sigstore bundle`)
+        .option("--out <file>", "bundle to write (default DIR/model.sig)")
+        .option("--ignore <glob>", "path relative to DIR, or glob, to leave out (repeatable)", collect, [])
+        .option("--method <files|shards>", "one resource per file, or per shard of each file", "files")
+        .option("--shard-size <bytes>", "shard size for --method shards (default 1000000000)")
+        .option("--allow-symlinks", "hash symlinks inside DIR instead of refusing them (never ones leaving DIR)")
+        .option("--no-git-source", "do not record the git remote and commit of a clone")
+        .option("--json", "print the result as JSON"),
+    ).action(async (dir: string, _opts: unknown, cmd: Command) => {
+      await runAttestDirectory(kind, dir, cmd.opts<AttestFlags>(), io, setExit);
+    });
+  }
+  addSignerOptions(
+    attest
+      .command("evidence <dir>")
+      .description("sign evidence about a signed model or dataset, bound to its subject digest")
+      .requiredOption("--type <type>", `evidence type: ${EVIDENCE_TYPES.join(", ")}`)
+      .option("--input <file>", "scanner report (vulnerability-scan) or metrics JSON (evaluation, bias-test)")
+      .option("--bundle <file>", "the model's signature, for its subject (default DIR/model.sig)")
+      .option("--out <file>", `evidence file to add to (default ${DEFAULT_EVIDENCE_FILE} beside the bundle)`)
+      .option("--kind <model|dataset>", "ML-BOM component type when the signature does not say (default model)")
+      .option("--json", "print the result as JSON"),
+  ).action(async (dir: string, _opts: unknown, cmd: Command) => {
+    await runAttestEvidence(dir, cmd.opts<EvidenceFlags>(), io, setExit);
+  });
+};
