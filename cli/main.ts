@@ -1,9 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, processIo, UsageError, type Io } from "./exit";
 import { registerPreviewCommand } from "./preview";
-
-/** A command's action returns its exit code; `main` owns printing of errors and exiting. */
-export type CommandResult = { exitCode: ExitCode };
+import { registerReportCommand } from "./report";
 
 /**
  * Runs the `secure-mlops` command line and resolves to the exit code. Never calls
@@ -20,6 +18,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     exitCode = code;
   };
   registerPreviewCommand(program, io, setExit);
+  registerReportCommand(program, io, setExit);
   for (const register of optionalCommands) register(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -1,0 +1,56 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { runPreview, startConfiguredPack } from "../preview/engine";
+import { buildMatrix, matrixHtml, matrixMarkdown } from "../preview/matrix";
+import { PolicyConfigError } from "../preview/policy-config";
+import { PolicyPackError } from "../preview/pack-client";
+import { ProgramError } from "../preview/run-program";
+import { ExitCode, UsageError, type Io } from "./exit";
+import { packageRoot } from "./preview";
+
+interface ReportFlags {
+  stack?: string;
+  format: string;
+  policyConfig?: string;
+}
+
+/** `secure-mlops report`: the ATLAS / NIST AI RMF matrix of the pack, with a stack's verdicts. */
+export function registerReportCommand(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command("report")
+    .description("Print the pack's MITRE ATLAS / NIST AI RMF matrix, with a stack's violations per policy.")
+    .option("--stack <name>", "preview this stack offline and count its violations per policy")
+    .option("--format <format>", "md, html or json", "md")
+    .option("--policy-config <file>", "policy pack config for the stack's preview")
+    .action(async (flags: ReportFlags) => {
+      if (!["md", "html", "json"].includes(flags.format)) throw new UsageError(`--format must be md, html or json, got "${flags.format}"`);
+      const policyPackDir = path.join(packageRoot, "policies");
+      if (flags.stack !== undefined && !fs.existsSync(path.join(packageRoot, "stacks", `Pulumi.${flags.stack}.yaml`))) {
+        throw new UsageError(`--stack ${flags.stack}: no stacks/Pulumi.${flags.stack}.yaml (stacks: dev, staging, prod)`);
+      }
+      let matrix;
+      try {
+        if (flags.stack !== undefined) {
+          const result = await runPreview({
+            projectDir: packageRoot,
+            stack: flags.stack,
+            policyPackDir,
+            policyConfigFile: flags.policyConfig ? path.resolve(flags.policyConfig) : undefined,
+          });
+          matrix = buildMatrix(result.pack, result);
+        } else {
+          const { client, pack } = await startConfiguredPack(policyPackDir);
+          client.close();
+          matrix = buildMatrix(pack);
+        }
+      } catch (err) {
+        if (err instanceof ProgramError || err instanceof PolicyConfigError || err instanceof PolicyPackError) {
+          throw new UsageError(err.message, { cause: err });
+        }
+        throw err;
+      }
+      io.out(flags.format === "json" ? JSON.stringify(matrix, null, 2) + "\n" : flags.format === "html" ? matrixHtml(matrix) : matrixMarkdown(matrix));
+      setExit(ExitCode.ok);
+    });
+}
