@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, processIo, UsageError, type Io } from "./exit";
+import { registerAttestCommand } from "./attest";
 import { registerPreviewCommand } from "./preview";
+import { registerVerifyCommand } from "./verify";
 import { registerReportCommand } from "./report";
 
 /**
@@ -41,4 +43,4 @@ export type CommandRegistrar = (program: Command, io: Io, setExit: (code: number
 
 // Command groups that live in their own modules (attest, verify, verifier, report) add
 // themselves here, so this file stays the one place that lists the CLI's surface.
-const optionalCommands: CommandRegistrar[] = [];
+const optionalCommands: CommandRegistrar[] = [registerAttestCommand, registerVerifyCommand];

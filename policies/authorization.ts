@@ -181,7 +181,7 @@ export const roleDefinitionNoWildcardActions: ResourceValidationPolicy = {
       },
     },
   },
-  validateResource: validateResourceOfType(authorization.RoleDefinition, (definition, args, report, _urn) => {
+  validateResource: validateResourceOfType(authorization.RoleDefinition, (definition, args, report) => {
     const { allowReadWildcards = false } = args.getConfig<{ allowReadWildcards?: boolean }>();
     const wild = permissionsOf(definition).flatMap((p) =>
       [...(p.actions ?? []), ...(p.dataActions ?? [])].filter(
