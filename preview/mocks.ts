@@ -244,12 +244,41 @@ function azureAd(args: pulumi.runtime.MockResourceArgs, urn: string, who: Offlin
     case "azuread:index/servicePrincipal:ServicePrincipal":
       state["applicationTenantId"] = who.tenantId;
       state["type"] = "Application";
+      state["accountEnabled"] = inputs["accountEnabled"] ?? true;
+      state["servicePrincipalNames"] = str(inputs["clientId"]) ? [inputs["clientId"]] : [];
       return { id: objectId, state };
     case "azuread:index/group:Group":
+    case "azuread:index/groupWithoutMembers:GroupWithoutMembers":
+      // Entra ID generates a mail nickname when none is given, even for security groups.
+      state["mailNickname"] = str(inputs["mailNickname"]) ?? stableUuid(`${urn}#mail`).slice(0, 8);
+      state["securityEnabled"] = inputs["securityEnabled"] ?? false;
+      state["mailEnabled"] = inputs["mailEnabled"] ?? false;
+      state["onpremisesSyncEnabled"] = false;
       return { id: objectId, state };
+    case "azuread:index/groupMember:GroupMember":
+      return { id: `${String(inputs["groupObjectId"] ?? "unknown")}/member/${String(inputs["memberObjectId"] ?? "unknown")}`, state };
     case "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential":
+    case "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential":
       state["credentialId"] = stableUuid(`${urn}#credential`);
       return { id: `${String(inputs["applicationId"] ?? "/applications/unknown")}/federatedIdentityCredential/${String(state["credentialId"])}`, state };
+    case "azuread:index/applicationPassword:ApplicationPassword":
+    case "azuread:index/servicePrincipalPassword:ServicePrincipalPassword": {
+      // What a client secret looks like; the mocks never hold a real one.
+      const keyId = stableUuid(`${urn}#key`);
+      const owner = str(inputs["applicationId"]) ?? `/servicePrincipals/${String(inputs["servicePrincipalId"] ?? "unknown")}`;
+      state["keyId"] = keyId;
+      state["value"] = `offline~${createHash("sha256").update(urn).digest("base64url").slice(0, 32)}`;
+      state["startDate"] = "2026-01-01T00:00:00Z";
+      state["endDate"] = str(inputs["endDate"]) ?? "2028-01-01T00:00:00Z";
+      return { id: `${owner}/password/${keyId}`, state };
+    }
+    case "azuread:index/applicationCertificate:ApplicationCertificate":
+    case "azuread:index/servicePrincipalCertificate:ServicePrincipalCertificate": {
+      const keyId = stableUuid(`${urn}#key`);
+      const owner = str(inputs["applicationId"]) ?? `/servicePrincipals/${String(inputs["servicePrincipalId"] ?? "unknown")}`;
+      state["keyId"] = keyId;
+      return { id: `${owner}/certificate/${keyId}`, state };
+    }
     default:
       return { id: objectId, state };
   }
@@ -260,13 +289,159 @@ function github(args: pulumi.runtime.MockResourceArgs, urn: string): { id: strin
   const inputs = args.inputs as Record<string, unknown>;
   const state: Record<string, unknown> = { ...inputs, nodeId: `R_${createHash("sha256").update(urn).digest("base64url").slice(0, 16)}` };
   const repo = str(inputs["repository"]) ?? str(inputs["name"]) ?? args.name;
+  if (args.type === "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable") {
+    state["createdAt"] = "2026-11-22T00:00:00Z";
+    state["updatedAt"] = "2026-11-22T00:00:00Z";
+    return { id: `${repo}:${String(inputs["environment"] ?? "unknown")}:${String(inputs["variableName"] ?? args.name)}`, state };
+  }
   if (args.type === "github:index/repository:Repository") {
     state["fullName"] = `octo-org/${repo}`;
     state["repoId"] = parseInt(createHash("sha256").update(urn).digest("hex").slice(0, 8), 16);
     state["htmlUrl"] = `https://github.com/octo-org/${repo}`;
+    Object.assign(state, githubRepositoryOutputs(inputs, repo, urn));
     return { id: repo, state };
   }
+  const shaped = githubProtectionOutputs(args, urn, repo, state);
+  if (shaped) return shaped;
   return { id: `${repo}:${args.name}`, state };
+}
+
+/** A number GitHub would assign (ruleset ids, team ids, pull request numbers), stable per seed. */
+function githubNumber(seed: string, digits = 7): number {
+  return parseInt(createHash("sha256").update(seed).digest("hex").slice(0, digits), 16);
+}
+
+function gitSha(seed: string): string {
+  return createHash("sha1").update(seed).digest("hex");
+}
+
+/** What GitHub answers for a repository besides its name: clone URLs, node id, visibility. */
+function githubRepositoryOutputs(inputs: Record<string, unknown>, repo: string, urn: string): Record<string, unknown> {
+  const visibility = str(inputs["visibility"]) ?? (inputs["private"] === true ? "private" : "public");
+  return {
+    name: repo,
+    nodeId: `R_kgDO${createHash("sha256").update(urn).digest("base64url").slice(0, 8)}`,
+    visibility,
+    private: visibility !== "public",
+    defaultBranch: "main",
+    gitCloneUrl: `git://github.com/octo-org/${repo}.git`,
+    httpCloneUrl: `https://github.com/octo-org/${repo}.git`,
+    sshCloneUrl: `git@github.com:octo-org/${repo}.git`,
+    svnUrl: `https://github.com/octo-org/${repo}`,
+    etag: `W/"${createHash("sha256").update(urn).digest("hex").slice(0, 32)}"`,
+    topics: inputs["topics"] ?? [],
+  };
+}
+
+/**
+ * Ids and computed outputs of the GitHub resources ProtectedRepository and ProtectedEnvironment
+ * create, in the provider's formats (import ids), so references between them resolve as in a
+ * real deployment.
+ */
+function githubProtectionOutputs(
+  args: pulumi.runtime.MockResourceArgs,
+  urn: string,
+  repo: string,
+  state: Record<string, unknown>,
+): { id: string; state: Record<string, unknown> } | undefined {
+  const inputs = args.inputs as Record<string, unknown>;
+  const token = args.type.slice("github:index/".length);
+  switch (token) {
+    case "repositoryRuleset:RepositoryRuleset":
+    case "organizationRuleset:OrganizationRuleset": {
+      const rulesetId = githubNumber(urn);
+      state["rulesetId"] = rulesetId;
+      state["nodeId"] = `RRS_lACk${createHash("sha256").update(urn).digest("base64url").slice(0, 10)}`;
+      state["etag"] = `W/"${gitSha(urn)}"`;
+      return { id: String(rulesetId), state };
+    }
+    case "branchProtection:BranchProtection":
+      // The GraphQL node id is the resource's id.
+      return { id: `BPR_kwDO${createHash("sha256").update(urn).digest("base64url").slice(0, 12)}`, state };
+    case "branchProtectionV3:BranchProtectionV3":
+      state["etag"] = `W/"${gitSha(urn)}"`;
+      return { id: `${repo}:${String(inputs["branch"] ?? "main")}`, state };
+    case "branch:Branch": {
+      const branch = String(inputs["branch"] ?? args.name);
+      state["ref"] = `refs/heads/${branch}`;
+      state["sha"] = gitSha(`${urn}#sha`);
+      state["sourceSha"] = str(inputs["sourceSha"]) ?? gitSha(`${repo}#${String(inputs["sourceBranch"] ?? "main")}`);
+      state["etag"] = `W/"${gitSha(urn)}"`;
+      return { id: `${repo}:${branch}`, state };
+    }
+    case "branchDefault:BranchDefault":
+      state["etag"] = `W/"${gitSha(urn)}"`;
+      return { id: repo, state };
+    case "repositoryFile:RepositoryFile": {
+      const file = String(inputs["file"] ?? args.name);
+      const content = String(inputs["content"] ?? "");
+      // The blob sha git computes for the content.
+      state["sha"] = createHash("sha1").update(`blob ${Buffer.byteLength(content)}\0${content}`).digest("hex");
+      state["commitSha"] = gitSha(`${urn}#commit`);
+      state["ref"] = str(inputs["branch"]) ?? "main";
+      return { id: `${repo}/${file}`, state };
+    }
+    case "repositoryPullRequest:RepositoryPullRequest": {
+      const base = str(inputs["baseRepository"]) ?? repo;
+      const number = githubNumber(urn, 3);
+      state["number"] = number;
+      state["state"] = "open";
+      state["draft"] = false;
+      state["headSha"] = gitSha(`${urn}#head`);
+      state["baseSha"] = gitSha(`${urn}#base`);
+      state["openedBy"] = "secure-mlops";
+      state["openedAt"] = 1795305600;
+      state["updatedAt"] = 1795305600;
+      state["labels"] = [];
+      return { id: `${base}:${number}`, state };
+    }
+    case "repositoryEnvironment:RepositoryEnvironment":
+      return { id: `${repo}:${String(inputs["environment"] ?? args.name)}`, state };
+    case "repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy": {
+      const policyId = githubNumber(urn);
+      state["policyId"] = policyId;
+      return { id: `${repo}:${String(inputs["environment"] ?? "unknown")}:${policyId}`, state };
+    }
+    case "repositoryDeploymentBranchPolicy:RepositoryDeploymentBranchPolicy":
+      state["etag"] = `W/"${gitSha(urn)}"`;
+      return { id: String(githubNumber(urn)), state };
+    case "teamRepository:TeamRepository":
+      state["etag"] = `W/"${gitSha(urn)}"`;
+      return { id: `${String(inputs["teamId"] ?? "unknown")}:${repo}`, state };
+    case "team:Team": {
+      const slug = String(inputs["name"] ?? args.name).toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
+      state["slug"] = slug;
+      state["nodeId"] = `T_kwDO${createHash("sha256").update(urn).digest("base64url").slice(0, 8)}`;
+      return { id: String(githubNumber(urn)), state };
+    }
+    case "actionsRepositoryPermissions:ActionsRepositoryPermissions":
+    case "workflowRepositoryPermissions:WorkflowRepositoryPermissions":
+    case "repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts":
+    case "repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates":
+      // Repository settings: the provider's id is the repository name.
+      return { id: repo, state };
+    default:
+      return undefined;
+  }
+}
+
+/** `github.getTeam`: a team of the offline organization, its id derived from the slug. */
+function githubTeam(args: Record<string, unknown>): Record<string, unknown> {
+  const slug = String(args["slug"] ?? "team");
+  return {
+    id: String(githubNumber(`team:${slug}`)),
+    slug,
+    name: slug,
+    nodeId: `T_kwDO${createHash("sha256").update(slug).digest("base64url").slice(0, 8)}`,
+    description: "",
+    privacy: "closed",
+    permission: "pull",
+    notificationSetting: "notifications_enabled",
+    members: [],
+    repositories: [],
+    repositoriesDetaileds: [],
+    summaryOnly: args["summaryOnly"] ?? false,
+  };
 }
 
 /**
@@ -293,7 +468,10 @@ export function createOfflineMocks(who: OfflineIdentity = defaultOfflineIdentity
         case "azure-native:authorization:getClientConfig":
           return { ...who };
         case "azuread:index/getClientConfig:getClientConfig":
-          return { clientId: who.clientId, objectId: who.objectId, tenantId: who.tenantId };
+          // The azuread provider's id for this data source joins the three ids.
+          return { clientId: who.clientId, objectId: who.objectId, tenantId: who.tenantId, id: `${who.clientId}-${who.objectId}-${who.tenantId}` };
+        case "github:index/getTeam:getTeam":
+          return githubTeam(args.inputs as Record<string, unknown>);
         default:
           throw new Error(`the offline preview has no answer for the invoke ${args.token}`);
       }

@@ -46,6 +46,10 @@ function readYaml(file: string): unknown {
   }
 }
 
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** Pulumi passes every config value to programs as a string; objects and lists as JSON. */
 function configValue(file: string, key: string, value: unknown): { text: string; secret: boolean } {
   if (typeof value === "string") return { text: value, secret: false };
@@ -78,8 +82,10 @@ export function loadProgramSource(projectDir: string, stack: string): ProgramSou
   }
   const stackFile = path.join(configDir, `Pulumi.${stack}.yaml`);
   if (fs.existsSync(stackFile)) {
-    const parsed = (readYaml(stackFile) ?? {}) as { config?: Record<string, unknown> };
-    for (const [key, value] of Object.entries(parsed.config ?? {})) {
+    const parsed: unknown = readYaml(stackFile) ?? {};
+    const stackConfig: unknown = isMapping(parsed) ? (parsed["config"] ?? {}) : undefined;
+    if (!isMapping(stackConfig)) throw new ProgramError(`${stackFile}: \`config\` must be a mapping of keys to values`);
+    for (const [key, value] of Object.entries(stackConfig)) {
       const { text, secret } = configValue(stackFile, key, value);
       config[qualify(key)] = text;
       if (secret) secretKeys.push(qualify(key));
