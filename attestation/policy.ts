@@ -1,7 +1,6 @@
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import Ajv, { type ErrorObject } from "ajv";
-import addFormats from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import picomatch from "picomatch";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import type { ParsedBundle } from "./bundle";
@@ -151,11 +150,21 @@ export const POLICY_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, verbose: true });
-addFormats(ajv);
-const validateSchema = ajv.compile(POLICY_SCHEMA);
+let compiled: ValidateFunction | undefined;
 
-function positionOf(doc: Document, counter: LineCounter, instancePath: string): string {
+function policyValidator(): ValidateFunction {
+  if (!compiled) {
+    // Ajv costs ~0.1 s to load and compile; `verify` without --policy should not pay it
+    const { default: Ajv } = require("ajv") as typeof import("ajv");
+    const { default: addFormats } = require("ajv-formats") as typeof import("ajv-formats");
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, verbose: true });
+    addFormats(ajv);
+    compiled = ajv.compile(POLICY_SCHEMA);
+  }
+  return compiled;
+}
+
+function positionOf(doc: Document, counter: LineCounter, instancePath: string): { line: number; col: number } {
   const segments = instancePath
     .split("/")
     .slice(1)
@@ -167,9 +176,8 @@ function positionOf(doc: Document, counter: LineCounter, instancePath: string): 
     node = segments.length === 0 ? doc.contents : doc.getIn(segments, true);
   }
   const range = (node as { range?: [number, number, number] } | null)?.range;
-  if (!range) return "1:1";
-  const pos = counter.linePos(range[0]);
-  return `${pos.line}:${pos.col}`;
+  if (!range) return { line: 1, col: 1 };
+  return counter.linePos(range[0]);
 }
 
 function describeSchemaError(e: ErrorObject): string {
@@ -242,9 +250,15 @@ export function parsePolicy(text: string, file = "policy.yaml"): AttestationPoli
   } catch (err) {
     throw new PolicyFileError("POLICY_NOT_YAML", `${file}: cannot read YAML (${messageOf(err)})`, { cause: err, problems: [`${file}: ${messageOf(err)}`] });
   }
+  const validateSchema = policyValidator();
   if (!validateSchema(value)) {
-    const problems = schemaProblems(validateSchema.errors ?? []).map((p) => `${file}:${positionOf(doc, counter, p.instancePath)}: ${p.message}`);
-    const unique = [...new Set(problems)];
+    const located = schemaProblems(validateSchema.errors ?? []).map((p) => {
+      const pos = positionOf(doc, counter, p.instancePath);
+      return { pos, line: `${file}:${pos.line}:${pos.col}: ${p.message}` };
+    });
+    // in file order, so the list reads top to bottom like the file
+    located.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+    const unique = [...new Set(located.map((l) => l.line))];
     if (unique.length === 0) unique.push(`${file}:1:1: does not match the policy schema`);
     throw new PolicyFileError("POLICY_SCHEMA", `${file}: invalid policy (${unique.length} problem${unique.length === 1 ? "" : "s"}; first: ${unique[0]})`, { problems: unique });
   }

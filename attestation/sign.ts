@@ -2,7 +2,7 @@ import { sign as cryptoSign, type KeyObject } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { bundleToJSON } from "@sigstore/bundle";
-import { CIContextProvider, DSSEBundleBuilder, FulcioSigner, RekorWitness, type IdentityProvider } from "@sigstore/sign";
+import type { IdentityProvider } from "@sigstore/sign";
 import { keyBundleJson, preAuthEncoding } from "./bundle";
 import { SigningError, messageOf } from "./errors";
 import { readGitSource, type GitSource } from "./git";
@@ -52,6 +52,8 @@ export async function signStatement(statement: InTotoStatement, signer: SignerSp
     const signature = signDsseWithKey(key, publicKey.hash, payload);
     return keyBundleJson({ payload, payloadType: IN_TOTO_PAYLOAD_TYPE, signature, hint: publicKey.hint });
   }
+  // @sigstore/sign takes ~0.4 s to load (its HTTP stack); only keyless signing pays for it
+  const { CIContextProvider, DSSEBundleBuilder, FulcioSigner, RekorWitness } = require("@sigstore/sign") as typeof import("@sigstore/sign");
   const identityProvider: IdentityProvider = signer.identityToken
     ? { getToken: () => Promise.resolve(signer.identityToken!) }
     : new CIContextProvider("sigstore");
@@ -118,7 +120,8 @@ export async function attestDirectory(options: AttestDirectoryOptions): Promise<
     ...(options.shardSize !== undefined ? { shardSize: options.shardSize } : {}),
     allowSymlinks: options.allowSymlinks ?? false,
     ignorePaths: options.ignorePaths ?? [],
-    signatureFiles: [bundlePath, path.join(path.dirname(bundlePath), DEFAULT_EVIDENCE_FILE)],
+    // the conventional signature files at the root are never model content, wherever this bundle goes
+    signatureFiles: [bundlePath, path.join(path.dirname(bundlePath), DEFAULT_EVIDENCE_FILE), path.join(baseDir, DEFAULT_SIGNATURE_FILE), path.join(baseDir, DEFAULT_EVIDENCE_FILE)],
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });

@@ -382,6 +382,15 @@ export async function defaultBundlePath(root: string): Promise<string> {
   return path.join(path.resolve(root), DEFAULT_SIGNATURE_FILE);
 }
 
+/**
+ * Files that are never model content: the bundle being verified, the evidence file beside it,
+ * and the conventional model.sig and model.evidence.jsonl at the root.
+ */
+function signatureFilesOf(root: string, rootIsFile: boolean, bundlePath: string): string[] {
+  const base = rootIsFile ? path.dirname(root) : root;
+  return [bundlePath, path.join(path.dirname(bundlePath), DEFAULT_EVIDENCE_FILE), path.join(base, DEFAULT_SIGNATURE_FILE), path.join(base, DEFAULT_EVIDENCE_FILE)];
+}
+
 function failureOf(err: unknown): VerificationFailure {
   if (err instanceof ManifestError) return { code: err.code, message: err.message, ...(err.path !== undefined ? { path: err.path } : {}) };
   if (isAttestationError(err)) return { code: err.code, message: err.message };
@@ -424,19 +433,24 @@ export async function verifyDirectory(options: VerifyDirectoryOptions): Promise<
     if (err instanceof BundleError) return result([{ code: err.code, message: `${bundlePath}: ${err.message}` }]);
     throw err;
   }
+  // the statement is checked even when the signature fails, so a bundle that is wrong in both
+  // ways says both (the OMS invalid-payload vectors are judged on their payload)
   const outcome = verifyWithAny(bundle, options.trust);
-  if ("failures" in outcome) return result(outcome.failures, { bundle });
+  const statementFailures: VerificationFailure[] = [];
+  let statement: ModelStatement | undefined;
+  if (bundle.envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    statementFailures.push({ code: "STATEMENT_PAYLOAD_TYPE", message: `signed payload type is ${JSON.stringify(bundle.envelope.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}` });
+  } else {
+    try {
+      statement = parseModelStatement(bundle.envelope.payload);
+    } catch (err) {
+      if (!(err instanceof StatementError)) throw err;
+      statementFailures.push({ code: err.code, message: err.message });
+    }
+  }
+  if ("failures" in outcome) return result([...outcome.failures, ...statementFailures], { bundle });
   const { verified } = outcome;
-  if (verified.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    return result([{ code: "STATEMENT_PAYLOAD_TYPE", message: `signed payload type is ${JSON.stringify(verified.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}` }], { signer: verified.signer, bundle });
-  }
-  let statement: ModelStatement;
-  try {
-    statement = parseModelStatement(verified.payload);
-  } catch (err) {
-    if (err instanceof StatementError) return result([{ code: err.code, message: err.message }], { signer: verified.signer, bundle });
-    throw err;
-  }
+  if (!statement) return result(statementFailures, { signer: verified.signer, bundle });
   const kind = options.kind ?? "model";
   if (statement.kind !== undefined && statement.kind !== kind) {
     return result([{ code: "KIND_MISMATCH", message: `signature is for a ${statement.kind}, verified as a ${kind}` }], { signer: verified.signer, statement, bundle });
@@ -451,7 +465,7 @@ export async function verifyDirectory(options: VerifyDirectoryOptions): Promise<
       ...(s.shardSize !== undefined ? { shardSize: s.shardSize } : {}),
       allowSymlinks: s.allowSymlinks,
       ignorePaths: [...s.ignorePaths, ...(options.ignorePaths ?? [])],
-      signatureFiles: [bundlePath, path.join(path.dirname(bundlePath), DEFAULT_EVIDENCE_FILE)],
+      signatureFiles: signatureFilesOf(root, rootStat.isFile(), bundlePath),
       allowEmpty: true,
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -7,6 +7,33 @@ export {
 } from "./azure/secure-registry";
 export type { SecureRegistryArgs, RegistryRole, RegistryCustomerManagedKey } from "./azure/secure-registry";
 export {
+  MlWorkspace,
+  mlWorkspaceDefaults,
+  mlWorkspaceType,
+  mlComputeSizing,
+  mlIdentityRoles,
+  mlPrivateDnsZones,
+  validateMlWorkspaceArgs,
+  defaultKeyVaultName,
+  defaultStorageAccountName,
+  MlIsolationMode,
+  MlDatastoreAuthMode,
+  MlApplicationSharing,
+} from "./azure/ml-workspace";
+export type {
+  MlWorkspaceArgs,
+  MlOutboundRule,
+  MlFqdnOutboundRule,
+  MlPrivateEndpointOutboundRule,
+  MlServiceTagOutboundRule,
+  MlComputeClusterSpec,
+  MlComputeInstanceSpec,
+  MlCustomerManagedKey,
+  MlWorkspaceRole,
+  MlStorageReplication,
+  MlIdentityRole,
+} from "./azure/ml-workspace";
+export {
   AccessGroups,
   accessGroupsDefaults,
   accessGroupsType,
@@ -27,6 +54,27 @@ export type {
   PrincipalRoleAssignmentSpec,
   AzureLoginVariables,
 } from "./azuread/github-oidc-principal";
+export {
+  ProtectedRepository,
+  ProtectionMode,
+  defaultBranchRules,
+  defaultEnvironments,
+  branchesDeployingTo,
+  codeqlInterpretedLanguages,
+  protectedRepositoryDefaults,
+  protectedRepositoryType,
+  validateProtectedRepositoryArgs,
+} from "./github/protected-repository";
+export type { BranchRule, ProtectedRepositoryArgs, RepositoryEnvironmentSpec } from "./github/protected-repository";
+export {
+  ProtectedEnvironment,
+  protectedEnvironmentDefaults,
+  protectedEnvironmentType,
+  validateProtectedEnvironmentArgs,
+} from "./github/protected-environment";
+export type { ProtectedEnvironmentArgs } from "./github/protected-environment";
+export { managedCheckNames, pinnedActions, pinnedHooks, githubActionsAppId } from "./github/files";
+export type { CodeOwnerRule } from "./github/files";
 export { delegationCondition } from "./lib/rbac";
 export { ComponentArgumentError } from "./lib/errors";
 export { AssignablePrincipalType, LockLevel } from "./lib/azure";

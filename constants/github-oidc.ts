@@ -152,19 +152,21 @@ export function parseGithubSubject(subject: string): GithubSubjectParse {
   const tokens = subject.split(":");
   const claims: GithubSubjectClaim[] = [];
   let repository: GithubRepositoryRef | undefined;
-  let context: GithubSubjectContext | undefined;
-  const seen = new Set<string>();
+  // `environment` and `ref` may be written twice in a customized template (once for `context`,
+  // once as their own key): both come from the same run, so the values must agree.
+  const seen = new Map<string, string>();
+  let environment: string | undefined;
+  let ref: string | undefined;
+  let pullRequest = false;
   let i = 0;
   while (i < tokens.length) {
     const key = tokens[i] ?? "";
     if (!claimKeyPattern.test(key)) {
       return fail(key === "" ? `claim ${claims.length + 1} has an empty key` : `"${key}" is not a claim key (lower-case letters, digits, underscores)`);
     }
-    if (seen.has(key)) return fail(`the claim "${key}" appears twice`);
-    seen.add(key);
     if (key === "pull_request") {
-      if (context !== undefined) return fail("the subject has more than one context (environment, ref, pull_request)");
-      context = { kind: "pull_request" };
+      if (pullRequest) return fail('the claim "pull_request" appears twice');
+      pullRequest = true;
       claims.push({ key });
       i += 1;
       continue;
@@ -173,6 +175,11 @@ export function parseGithubSubject(subject: string): GithubSubjectParse {
     if (value === undefined) return fail(`the claim "${key}" has no value`);
     if (value.length === 0) return fail(`the claim "${key}" has an empty value`);
     if (value !== value.trim()) return fail(`the value of "${key}" starts or ends with a space`);
+    const earlier = seen.get(key);
+    if (earlier !== undefined && (earlier !== value || (key !== "environment" && key !== "ref"))) {
+      return fail(earlier === value ? `the claim "${key}" appears twice` : `the claim "${key}" appears twice with different values`);
+    }
+    seen.set(key, value);
     switch (key) {
       case "repo": {
         const parsed = parseRepositoryClaim(value);
@@ -181,16 +188,12 @@ export function parseGithubSubject(subject: string): GithubSubjectParse {
         break;
       }
       case "environment":
-        if (context !== undefined) return fail("the subject has more than one context (environment, ref, pull_request)");
-        if (!isValidEnvironmentName(value)) {
-          return fail(`the environment "${value}" is not a valid environment name`);
-        }
-        context = { kind: "environment", environment: value };
+        if (!isValidEnvironmentName(value)) return fail(`the environment "${value}" is not a valid environment name`);
+        environment = value;
         break;
       case "ref":
-        if (context !== undefined) return fail("the subject has more than one context (environment, ref, pull_request)");
         if (!isValidGitRef(value)) return fail(`the ref "${value}" is not a git ref (refs/heads/..., refs/tags/...)`);
-        context = refContext(value);
+        ref = value;
         break;
       default:
         break;
@@ -198,6 +201,20 @@ export function parseGithubSubject(subject: string): GithubSubjectParse {
     claims.push({ key, value });
     i += 2;
   }
+  // GitHub's context precedence: a job in an environment gets the environment; otherwise a
+  // pull_request event gets pull_request; otherwise the ref. A pull_request context beside an
+  // environment cannot come from one token.
+  if (pullRequest && environment !== undefined) {
+    return fail("the subject has both an environment and pull_request, which no token carries");
+  }
+  const context: GithubSubjectContext | undefined =
+    environment !== undefined
+      ? { kind: "environment", environment }
+      : pullRequest
+        ? { kind: "pull_request" }
+        : ref !== undefined
+          ? refContext(ref)
+          : undefined;
   const template =
     claims.length === 2 && claims[0]?.key === "repo" && context !== undefined && claims[1]?.key !== "repo" ? "default" : "custom";
   return { ok: true, subject: { claims, repository, context, template } };
@@ -220,7 +237,8 @@ export function githubSubjectProblems(subject: string): string[] {
     shape = subject.replace(new RegExp(wildcardCharacters.source, "g"), "x");
   }
   const parsed = parseGithubSubject(shape);
-  if (!parsed.ok) return [...problems, parsed.error];
+  // `in` narrows the union under any compiler settings (the pack runs with ts-node's defaults).
+  if ("error" in parsed) return [...problems, parsed.error];
   const s = parsed.subject;
   if (!s.claims.some((c) => repositoryClaims.includes(c.key))) {
     problems.push("it does not name one repository (repo, repository or repository_id claim)");

@@ -8,6 +8,11 @@ import { refersTo } from "./lib/stack";
  */
 export const monitoredTypes: Readonly<Record<string, string>> = {
   "azure-native:containerregistry:Registry": "container registry",
+  "azure-native:machinelearningservices:Workspace": "machine learning workspace",
+  "azure-native:keyvault:Vault": "key vault",
+  // A storage account's resource logs are emitted per service, not by the account.
+  "azure-native:storage:BlobServiceProperties": "blob service",
+  "azure-native:storage:FileServiceProperties": "file service",
 };
 
 const diagnosticSettingType = "azure-native:monitor:DiagnosticSetting";
@@ -38,7 +43,7 @@ export const diagnosticSettingsPresent: StackValidationPolicy = {
     atlas: ["AML.M0024"],
     nist: ["MEASURE-2.4", "MANAGE-4.1"],
     azurePolicy: ["afe0c3be-ba3b-4544-ba52-0c99672a8ad6", "cf820ca0-f99e-4f3e-84fb-66e913812d21"],
-    checkov: ["CKV_AZURE_4", "CKV_AZURE_33"],
+    checkov: ["CKV_AZURE_4", "CKV_AZURE_33", "CKV2_AZURE_21"],
     tags: ["monitor", "logging"],
   }),
   validateStack: (args, report) => {

@@ -7,6 +7,9 @@ import { mapped } from "./lib/metadata";
  */
 export const privateLinkTypes: Readonly<Record<string, string>> = {
   "azure-native:containerregistry:Registry": "container registry",
+  "azure-native:machinelearningservices:Workspace": "machine learning workspace",
+  "azure-native:keyvault:Vault": "key vault",
+  "azure-native:storage:StorageAccount": "storage account",
 };
 
 const privateEndpointType = "azure-native:network:PrivateEndpoint";

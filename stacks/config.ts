@@ -1,4 +1,6 @@
 import Ajv, { type ErrorObject, type JSONSchemaType } from "ajv";
+import { builtInRoles } from "../constants/roles";
+import { mlWorkspaceConfigProblem, mlWorkspaceConfigSchema, type MlWorkspaceConfig } from "./ml-workspace-config";
 
 /** The deployment environments, each with its stack file `stacks/Pulumi.<env>.yaml`. */
 export const environments = ["dev", "staging", "prod"] as const;
@@ -19,6 +21,56 @@ export interface RegistryConfig {
   readonly lock?: "CanNotDelete" | "ReadOnly";
 }
 
+/** The GitHub repository whose Actions deploy the platform (facts about it, not settings). */
+export interface GithubConfig {
+  readonly owner: string;
+  readonly repository: string;
+  /** Numeric id of the owner (GET /users/OWNER), for immutable-id subjects and `repository_owner_id` claims. */
+  readonly ownerId?: number;
+  /** Numeric id of the repository (GET /repos/OWNER/REPO), for immutable-id subjects and `repository_id` claims. */
+  readonly repositoryId?: number;
+  /** How the repository appears in OIDC subjects: `name` (classic) or `immutable-id` (repositories created or renamed since July 2026). */
+  readonly subjectFormat?: "name" | "immutable-id";
+  /** Delimiter of the immutable-id form: `@` (GitHub's docs, observed tokens) or `-` (GitHub's changelog example). */
+  readonly immutableIdDelimiter?: "@" | "-";
+  /** The org's or repository's customized OIDC `include_claim_keys`, when it has any. */
+  readonly subjectClaimKeys?: string[];
+}
+
+/** A persona group as the stack file gives it. */
+export interface PersonaConfig {
+  readonly name: string;
+  readonly description?: string;
+  /** Object ids of members; left out, membership is managed in Entra ID (access packages, PIM for Groups). */
+  readonly members?: string[];
+  readonly owners?: string[];
+}
+
+/** A row added to the access table. */
+export interface RoleRowConfig {
+  readonly persona: string;
+  /** A built-in role name of constants/roles.ts. */
+  readonly role: string;
+  /** resourceGroup, registry, workspace, keyVault, storageAccount, ... (the platform's named scopes). */
+  readonly scope: string;
+}
+
+/** Entra ID groups, their access, and the deployer principal. */
+export interface IdentityConfig {
+  /** Object ids of owners of every group and of the deployer application, besides the deploying principal. */
+  readonly owners?: string[];
+  /** Prefix of group names (`<prefix>-<environment>-<persona>`); the default is `sg-<prefix>`. */
+  readonly groupNamePrefix?: string;
+  /** Personas replacing the defaults (platform-admins, ml-engineers, data-scientists, readers). */
+  readonly personas?: PersonaConfig[];
+  /** Rows added to the default access table. */
+  readonly roleAssignments?: RoleRowConfig[];
+  /** The GitHub environment the deployer trusts; the default is the stack's environment name. */
+  readonly deployEnvironment?: string;
+  /** Write AZURE_CLIENT_ID/TENANT_ID/SUBSCRIPTION_ID as variables of that GitHub environment (needs the github provider). */
+  readonly writeActionsVariables?: boolean;
+}
+
 /** The stack's typed configuration, as read from `secure-mlops:*` keys. */
 export interface PlatformConfig {
   readonly environment: Environment;
@@ -31,10 +83,19 @@ export interface PlatformConfig {
   readonly registry: RegistryConfig;
   /** Enable Defender for Containers on the subscription from this stack. */
   readonly defenderForContainers: boolean;
+  /** The repository whose GitHub Actions deploy this stack; without it no deployer principal is created. */
+  readonly github?: GithubConfig;
+  /** Entra ID groups and the deployer principal. */
+  readonly identity?: IdentityConfig;
+  /** The ML workspace's environment settings over its profile (stacks/ml-workspace-config.ts). */
+  readonly mlWorkspace?: MlWorkspaceConfig;
 }
 
 const cidr = "^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}/([0-9]|[12]\\d|3[0-2])$";
 const ipOrCidr = "^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}(/([0-9]|[12]\\d|3[0-2]))?$";
+const objectId = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+const childKey = "^[a-z0-9][a-z0-9-]{0,62}$";
+const environmentName = "^[A-Za-z0-9._-](?:[A-Za-z0-9._ -]{0,253}[A-Za-z0-9._-])?$";
 
 /** JSON Schema of the config; also the source of `Pulumi.yaml`'s declared config (a test keeps them equal). */
 export const platformConfigSchema: JSONSchemaType<PlatformConfig> = {
@@ -72,6 +133,64 @@ export const platformConfigSchema: JSONSchemaType<PlatformConfig> = {
       },
     },
     defenderForContainers: { type: "boolean" },
+    github: {
+      type: "object",
+      nullable: true,
+      additionalProperties: false,
+      required: ["owner", "repository"],
+      properties: {
+        owner: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9-]{0,38}$" },
+        repository: { type: "string", pattern: "^[A-Za-z0-9._-]{1,100}$" },
+        ownerId: { type: "integer", minimum: 1, nullable: true },
+        repositoryId: { type: "integer", minimum: 1, nullable: true },
+        subjectFormat: { type: "string", enum: ["name", "immutable-id"], nullable: true },
+        immutableIdDelimiter: { type: "string", enum: ["@", "-"], nullable: true },
+        subjectClaimKeys: { type: "array", items: { type: "string", pattern: "^[a-z][a-z0-9_]{0,63}$" }, minItems: 1, nullable: true },
+      },
+    },
+    identity: {
+      type: "object",
+      nullable: true,
+      additionalProperties: false,
+      required: [],
+      properties: {
+        owners: { type: "array", items: { type: "string", pattern: objectId }, nullable: true },
+        groupNamePrefix: { type: "string", pattern: "^[a-z][a-z0-9-]{0,39}$", nullable: true },
+        personas: {
+          type: "array",
+          nullable: true,
+          minItems: 1,
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["name"],
+            properties: {
+              name: { type: "string", pattern: childKey },
+              description: { type: "string", maxLength: 1024, nullable: true },
+              members: { type: "array", items: { type: "string", pattern: objectId }, nullable: true },
+              owners: { type: "array", items: { type: "string", pattern: objectId }, nullable: true },
+            },
+          },
+        },
+        roleAssignments: {
+          type: "array",
+          nullable: true,
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["persona", "role", "scope"],
+            properties: {
+              persona: { type: "string", pattern: childKey },
+              role: { type: "string", enum: Object.keys(builtInRoles) },
+              scope: { type: "string", pattern: "^[A-Za-z][A-Za-z0-9]{0,39}$" },
+            },
+          },
+        },
+        deployEnvironment: { type: "string", pattern: environmentName, nullable: true },
+        writeActionsVariables: { type: "boolean", nullable: true },
+      },
+    },
+    mlWorkspace: { ...mlWorkspaceConfigSchema, nullable: true },
   },
 };
 
@@ -93,6 +212,7 @@ const validate = ajv.compile(platformConfigSchema);
 const hints: Record<string, string> = {
   [cidr]: "must be an IPv4 CIDR range like 10.20.1.0/24",
   [ipOrCidr]: "must be an IPv4 address or CIDR range",
+  [objectId]: "must be an Entra object id (a GUID)",
 };
 
 function describeError(project: string, error: ErrorObject): ConfigError {
@@ -135,6 +255,8 @@ export function parsePlatformConfig(project: string, raw: Record<string, unknown
     throw first ? describeError(project, first) : new ConfigError(`${project}:*`, "is invalid");
   }
   const config = raw;
+  const mlProblem = config.mlWorkspace ? mlWorkspaceConfigProblem(config.mlWorkspace) : undefined;
+  if (mlProblem) throw new ConfigError(`${project}:mlWorkspace.${mlProblem.path}`, mlProblem.detail);
   if (!cidrContains(config.network.addressSpace, config.network.privateEndpointSubnet)) {
     throw new ConfigError(
       `${project}:network.privateEndpointSubnet`,

@@ -8,4 +8,8 @@ const platform = new SecureMlopsPlatform("platform", config);
 
 export const resourceGroupName = platform.resourceGroupName;
 export const registryLoginServer = platform.registry.loginServer;
+export const mlWorkspaceName = platform.mlWorkspace.workspaceName;
 export const logAnalyticsWorkspaceId = platform.logAnalyticsWorkspaceId;
+// What the deploy workflow's `azure/login` step needs (none is secret), and the persona groups.
+export const azureLogin = platform.identity.deployer?.workflowVariables;
+export const accessGroupObjectIds = platform.identity.accessGroups.groupObjectIds;

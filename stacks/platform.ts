@@ -2,8 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
-import { SecureRegistry } from "../components";
+import { SecureRegistry, type MlWorkspace } from "../components";
 import type { PlatformConfig } from "./config";
+import { createPlatformIdentity, type PlatformIdentity } from "./identity";
+import { createPlatformMlWorkspace, mlWorkloadRoles } from "./ml-workspace";
 import { environmentProfiles } from "./profiles";
 
 export const platformType = "secure-mlops:platform:SecureMlopsPlatform";
@@ -18,6 +20,10 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
   readonly virtualNetworkId: pulumi.Output<string>;
   readonly privateEndpointSubnetId: pulumi.Output<string>;
   readonly registry: SecureRegistry;
+  /** The Azure ML workspace, with its Key Vault, storage, Application Insights and computes. */
+  readonly mlWorkspace: MlWorkspace;
+  /** Entra ID groups with their roles, and the GitHub Actions deployer of this environment. */
+  readonly identity: PlatformIdentity;
 
   constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
     super(platformType, name, {}, opts);
@@ -96,12 +102,43 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
       parent,
     );
 
+    this.mlWorkspace = createPlatformMlWorkspace(`${name}-mlw`, this, {
+      config,
+      profile,
+      resourceGroupName: group.name,
+      logAnalyticsWorkspaceId: logs.id,
+      containerRegistryId: this.registry.registryId,
+      privateEndpointSubnetId: endpointSubnet.id,
+      virtualNetworkId: vnet.id,
+      tags,
+    });
+
+    // Scopes of the access table (components/azuread/access-groups.ts): each persona's roles go
+    // on the narrowest of these. Add a component's resources here (workspace, keyVault,
+    // storageAccount, storageContainer) when it joins the platform, and the roles it grants its
+    // own identities to `workloadRoles`, so the deployer may assign them.
+    this.identity = createPlatformIdentity(name, this, {
+      config,
+      resourceGroupId: group.id,
+      scopes: {
+        resourceGroup: group.id,
+        registry: this.registry.registryId,
+        workspace: this.mlWorkspace.workspaceId,
+        keyVault: this.mlWorkspace.keyVaultId,
+        storageAccount: this.mlWorkspace.storageAccountId,
+      },
+      workloadRoles: mlWorkloadRoles,
+    });
+
     this.registerOutputs({
       resourceGroupName: this.resourceGroupName,
       logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
       virtualNetworkId: this.virtualNetworkId,
       privateEndpointSubnetId: this.privateEndpointSubnetId,
       registryLoginServer: this.registry.loginServer,
+      mlWorkspaceName: this.mlWorkspace.workspaceName,
+      groupObjectIds: this.identity.accessGroups.groupObjectIds,
+      deployerWorkflowVariables: this.identity.deployer?.workflowVariables,
     });
   }
 }
