@@ -43,6 +43,7 @@ export class ManifestError extends AttestationError<ManifestErrorCode> {
 }
 
 export type BundleErrorCode =
+  | "BUNDLE_TOO_LARGE"
   | "BUNDLE_EMPTY"
   | "BUNDLE_NOT_JSON"
   | "BUNDLE_NOT_OBJECT"

@@ -50,6 +50,7 @@ function evidenceError(message: string, file?: string, cause?: unknown): InputEr
 }
 
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+const MAX_EVIDENCE_FILE_BYTES = 256 * 1024 * 1024;
 
 async function readSmallFile(file: string, what: string): Promise<Buffer> {
   let st;
@@ -664,8 +665,11 @@ function peekStatement(line: string): InTotoStatement | undefined {
 export async function readEvidenceLines(file: string): Promise<string[]> {
   let text: string;
   try {
+    const size = (await fsp.stat(file)).size;
+    if (size > MAX_EVIDENCE_FILE_BYTES) throw new InputError("INPUT_EVIDENCE_INVALID", `${file}: evidence file is ${size} bytes, more than ${MAX_EVIDENCE_FILE_BYTES}`, { file });
     text = await fsp.readFile(file, "utf8");
   } catch (err) {
+    if (err instanceof InputError) throw err;
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw new InputError("INPUT_UNREADABLE", `${file}: cannot read evidence (${(err as NodeJS.ErrnoException).code ?? messageOf(err)})`, { cause: err, file });
   }

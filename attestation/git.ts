@@ -109,7 +109,7 @@ export async function readGitSource(root: string): Promise<GitSource | undefined
   let ref: string | undefined;
   if (head.startsWith("ref:")) {
     ref = head.slice(4).trim();
-    if (!/^refs\/[A-Za-z0-9._\/-]+$/.test(ref) || ref.split("/").includes("..")) return undefined;
+    if (!/^refs\/[A-Za-z0-9._/-]+$/.test(ref) || ref.split("/").includes("..")) return undefined;
     commit = await resolveRef(gitDir, commonDir, ref);
   } else if (COMMIT.test(head)) {
     commit = head;

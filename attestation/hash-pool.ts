@@ -215,6 +215,7 @@ export async function hashTasks(
   concurrency: number,
   onBytes: (n: number) => void,
 ): Promise<(HashOutcome | undefined)[]> {
+  if (tasks.length === 0) return [];
   const outcomes = new Array<HashOutcome | undefined>(tasks.length).fill(undefined);
   const order = tasks.map((_, i) => i).sort((a, b) => tasks[b]!.end - tasks[b]!.start - (tasks[a]!.end - tasks[a]!.start));
   let cursor = 0;

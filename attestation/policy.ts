@@ -154,8 +154,11 @@ let compiled: ValidateFunction | undefined;
 
 function policyValidator(): ValidateFunction {
   if (!compiled) {
-    // Ajv costs ~0.1 s to load and compile; `verify` without --policy should not pay it
+    // Ajv costs ~0.1 s to load and compile; `verify` without --policy should not pay it, and
+    // parsePolicy stays synchronous, hence require rather than import()
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { default: Ajv } = require("ajv") as typeof import("ajv");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { default: addFormats } = require("ajv-formats") as typeof import("ajv-formats");
     const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, verbose: true });
     addFormats(ajv);

@@ -53,7 +53,7 @@ export async function signStatement(statement: InTotoStatement, signer: SignerSp
     return keyBundleJson({ payload, payloadType: IN_TOTO_PAYLOAD_TYPE, signature, hint: publicKey.hint });
   }
   // @sigstore/sign takes ~0.4 s to load (its HTTP stack); only keyless signing pays for it
-  const { CIContextProvider, DSSEBundleBuilder, FulcioSigner, RekorWitness } = require("@sigstore/sign") as typeof import("@sigstore/sign");
+  const { CIContextProvider, DSSEBundleBuilder, FulcioSigner, RekorWitness } = await import("@sigstore/sign");
   const identityProvider: IdentityProvider = signer.identityToken
     ? { getToken: () => Promise.resolve(signer.identityToken!) }
     : new CIContextProvider("sigstore");

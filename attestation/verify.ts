@@ -103,6 +103,8 @@ export function trustLabel(trust: TrustPolicy): string {
 }
 
 const PUBLIC_GOOD_SEED = "https://tuf-repo-cdn.sigstore.dev";
+/** Largest bundle file read (256 MiB). */
+export const MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
 const trustedRootCache = new Map<string, TrustedRootMaterial>();
 
 function rootFromJson(json: unknown, source: string): TrustedRootMaterial {
@@ -420,6 +422,9 @@ export async function verifyDirectory(options: VerifyDirectoryOptions): Promise<
   });
   let bundleBytes: Buffer;
   try {
+    const size = (await fsp.stat(bundlePath)).size;
+    // a statement lists every file, so a million-file dataset makes a big bundle, but never this big
+    if (size > MAX_BUNDLE_BYTES) return result([{ code: "BUNDLE_TOO_LARGE", message: `${bundlePath}: bundle is ${size} bytes, more than ${MAX_BUNDLE_BYTES}` }]);
     bundleBytes = await fsp.readFile(bundlePath);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

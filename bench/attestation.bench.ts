@@ -8,7 +8,8 @@
  * then times, on the same files: `openssl dgst -sha256` over every file one after the other (one
  * core: the per-core limit, SHA-NI), our manifest in files and shards mode in-process (hashing
  * only), and the CLI `attest model` end to end (process start included), with peak RSS from
- * GNU time. Last, P-256 key bundle verification with the key loaded once.
+ * GNU time; each the best of BENCH_ROUNDS (3) interleaved runs. Last, P-256 key bundle
+ * verification with the key loaded once.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
@@ -23,6 +24,7 @@ const SMALL_FILES = Number(process.env["BENCH_SMALL_FILES"] ?? 2000);
 const SMALL_BYTES = 256 * 1024;
 const OUT = path.resolve(__dirname, "out");
 const MODEL = path.join(OUT, `attestation-model-${BIG_BYTES / MIB}m-${SMALL_FILES}`);
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 3);
 
 function buildModel(): string[] {
   const big = path.join(MODEL, "model.safetensors");
@@ -90,13 +92,24 @@ async function main(): Promise<void> {
   const totalBytes = files.reduce((n, f) => n + statSync(f).size, 0);
   const keyFile = path.join(OUT, "bench-key.pem");
   if (!existsSync(keyFile)) writeFileSync(keyFile, generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
-  for (const f of files) readFileSync(f).length; // warm the page cache
-  const openssl = Math.min(opensslSerial(files), opensslSerial(files));
-  const libFiles = Math.min(await library("files"), await library("files"));
-  const libShards = Math.min(await library("shards"), await library("shards"));
+  for (const f of files) readFileSync(f); // warm the page cache
+  // the machine may be shared: interleave the runs and keep each one's best of ROUNDS
+  const best = { openssl: Infinity, libFiles: Infinity, libShards: Infinity };
+  for (let round = 0; round < ROUNDS; round++) {
+    best.openssl = Math.min(best.openssl, opensslSerial(files));
+    best.libFiles = Math.min(best.libFiles, await library("files"));
+    best.libShards = Math.min(best.libShards, await library("shards"));
+  }
   await closeHashPool();
-  const cliFiles = cli("files", keyFile);
-  const cliShards = cli("shards", keyFile);
+  let cliFiles = cli("files", keyFile);
+  let cliShards = cli("shards", keyFile);
+  for (let round = 1; round < ROUNDS; round++) {
+    const f = cli("files", keyFile);
+    const s = cli("shards", keyFile);
+    if (f.seconds < cliFiles.seconds) cliFiles = f;
+    if (s.seconds < cliShards.seconds) cliShards = s;
+  }
+  const { openssl, libFiles, libShards } = best;
   const verify = await verifyP256();
   const gib = totalBytes / 1024 ** 3;
   const report = {

@@ -42,7 +42,7 @@ export const diagnosticSettingsPresent: StackValidationPolicy = {
   ...mapped({
     atlas: ["AML.M0024"],
     nist: ["MEASURE-2.4", "MANAGE-4.1"],
-    azurePolicy: ["afe0c3be-ba3b-4544-ba52-0c99672a8ad6", "cf820ca0-f99e-4f3e-84fb-66e913812d21"],
+    azurePolicy: ["afe0c3be-ba3b-4544-ba52-0c99672a8ad6", "f59276f0-5740-4aaf-821d-45d185aa210e", "cf820ca0-f99e-4f3e-84fb-66e913812d21"],
     checkov: ["CKV_AZURE_4", "CKV_AZURE_33", "CKV2_AZURE_21"],
     tags: ["monitor", "logging"],
   }),

@@ -44,6 +44,7 @@ export const privateEndpointPresent: StackValidationPolicy = {
     azurePolicy: [
       "e8eef0a8-67cf-4eb4-9386-14b0e78733d4",
       "45e05259-1eb5-4f70-9574-baf73e9d219b",
+      "7838fd83-5cbb-4b5d-888c-bfa240972597",
       "a6abeaec-4d90-4a02-805f-6b26c4d3fbe9",
       "6edd7eda-6dd8-40f7-810d-67160c639cd9",
     ],

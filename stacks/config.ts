@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject, type JSONSchemaType } from "ajv";
 import { builtInRoles } from "../constants/roles";
+import { githubManagementProblem, githubManagementSchemaProperties, type GithubManagementConfig } from "./github-config";
 import { mlWorkspaceConfigProblem, mlWorkspaceConfigSchema, type MlWorkspaceConfig } from "./ml-workspace-config";
 
 /** The deployment environments, each with its stack file `stacks/Pulumi.<env>.yaml`. */
@@ -21,8 +22,11 @@ export interface RegistryConfig {
   readonly lock?: "CanNotDelete" | "ReadOnly";
 }
 
-/** The GitHub repository whose Actions deploy the platform (facts about it, not settings). */
-export interface GithubConfig {
+/**
+ * The GitHub repository whose Actions deploy the platform (facts about it), and, with `teams`,
+ * what the stacks manage there (stacks/github-config.ts): its branch rules and environments.
+ */
+export interface GithubConfig extends GithubManagementConfig {
   readonly owner: string;
   readonly repository: string;
   /** Numeric id of the owner (GET /users/OWNER), for immutable-id subjects and `repository_owner_id` claims. */
@@ -146,6 +150,7 @@ export const platformConfigSchema: JSONSchemaType<PlatformConfig> = {
         subjectFormat: { type: "string", enum: ["name", "immutable-id"], nullable: true },
         immutableIdDelimiter: { type: "string", enum: ["@", "-"], nullable: true },
         subjectClaimKeys: { type: "array", items: { type: "string", pattern: "^[a-z][a-z0-9_]{0,63}$" }, minItems: 1, nullable: true },
+        ...githubManagementSchemaProperties,
       },
     },
     identity: {
@@ -257,6 +262,8 @@ export function parsePlatformConfig(project: string, raw: Record<string, unknown
   const config = raw;
   const mlProblem = config.mlWorkspace ? mlWorkspaceConfigProblem(config.mlWorkspace) : undefined;
   if (mlProblem) throw new ConfigError(`${project}:mlWorkspace.${mlProblem.path}`, mlProblem.detail);
+  const githubProblem = config.github ? githubManagementProblem(config.github) : undefined;
+  if (githubProblem) throw new ConfigError(`${project}:github.${githubProblem.path}`, githubProblem.detail);
   if (!cidrContains(config.network.addressSpace, config.network.privateEndpointSubnet)) {
     throw new ConfigError(
       `${project}:network.privateEndpointSubnet`,

@@ -4,6 +4,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import { SecureRegistry, type MlWorkspace } from "../components";
 import type { PlatformConfig } from "./config";
+import { createPlatformGithub, type PlatformGithub } from "./github";
 import { createPlatformIdentity, type PlatformIdentity } from "./identity";
 import { createPlatformMlWorkspace, mlWorkloadRoles } from "./ml-workspace";
 import { environmentProfiles } from "./profiles";
@@ -24,6 +25,8 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
   readonly mlWorkspace: MlWorkspace;
   /** Entra ID groups with their roles, and the GitHub Actions deployer of this environment. */
   readonly identity: PlatformIdentity;
+  /** The GitHub repository (in the stack that owns it) and this stack's GitHub environment. */
+  readonly github: PlatformGithub;
 
   constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
     super(platformType, name, {}, opts);
@@ -130,6 +133,10 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
       workloadRoles: mlWorkloadRoles,
     });
 
+    // The repository and its branch rules in one stack (prod by default); in every stack, the
+    // GitHub environment its deployer trusts, carrying that deployer's login variables.
+    this.github = createPlatformGithub(name, this, { config, profile, deployer: this.identity.deployer });
+
     this.registerOutputs({
       resourceGroupName: this.resourceGroupName,
       logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
@@ -139,6 +146,8 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
       mlWorkspaceName: this.mlWorkspace.workspaceName,
       groupObjectIds: this.identity.accessGroups.groupObjectIds,
       deployerWorkflowVariables: this.identity.deployer?.workflowVariables,
+      githubRepository: this.github.repository?.fullName,
+      githubEnvironment: this.github.environment?.environmentName,
     });
   }
 }

@@ -16,6 +16,15 @@ export interface EnvironmentProfile {
    */
   readonly mlWorkspace: Required<Pick<MlWorkspaceConfig, "isolationMode" | "customerManagedKey" | "computeClusters">> &
     Pick<MlWorkspaceConfig, "lock">;
+  /**
+   * The stack's GitHub environment (stacks/github.ts): which team approves its deployments, how
+   * long a deployment waits, and which branches may deploy when the branch table names none for it.
+   */
+  readonly github: {
+    readonly reviewers: "developers" | "admins";
+    readonly waitTimerMinutes: number;
+    readonly deploymentBranches: readonly string[];
+  };
 }
 
 export const environmentProfiles: Readonly<Record<Environment, EnvironmentProfile>> = {
@@ -27,6 +36,8 @@ export const environmentProfiles: Readonly<Record<Environment, EnvironmentProfil
       customerManagedKey: false,
       computeClusters: [{ name: "cpu-cluster", vmSize: "Standard_DS3_v2", maxNodes: 2, lowPriority: true }],
     },
+    // Feature branches never deploy (the branch table); dev takes main, approved by a developer.
+    github: { reviewers: "developers", waitTimerMinutes: 0, deploymentBranches: ["main"] },
   },
   staging: {
     registry: { zoneRedundancy: true, publicNetworkAccess: false, untaggedRetentionDays: 7 },
@@ -36,6 +47,7 @@ export const environmentProfiles: Readonly<Record<Environment, EnvironmentProfil
       customerManagedKey: true,
       computeClusters: [{ name: "cpu-cluster", vmSize: "Standard_DS3_v2", maxNodes: 4 }],
     },
+    github: { reviewers: "admins", waitTimerMinutes: 0, deploymentBranches: ["main"] },
   },
   prod: {
     registry: { zoneRedundancy: true, publicNetworkAccess: false, untaggedRetentionDays: 7, lock: "CanNotDelete" },
@@ -46,5 +58,7 @@ export const environmentProfiles: Readonly<Record<Environment, EnvironmentProfil
       computeClusters: [{ name: "cpu-cluster", vmSize: "Standard_DS3_v2", maxNodes: 8 }],
       lock: "CanNotDelete",
     },
+    // A quarter of an hour between approval and deployment, to cancel a mistaken one.
+    github: { reviewers: "admins", waitTimerMinutes: 15, deploymentBranches: ["production"] },
   },
 };

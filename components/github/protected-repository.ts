@@ -315,8 +315,8 @@ export function validateProtectedRepositoryArgs(name: string, args: ProtectedRep
     ),
   );
   (args.allowedActions ?? d.allowedActions).forEach((pattern, i) => {
-    check(actionPattern.test(pattern), `allowedActions[${i}]`, `must be "owner/repo@ref" or a pattern such as "owner/*", got "${pattern}"`);
     check(!["*", "*/*", "*@*", "*/*@*"].includes(pattern), `allowedActions[${i}]`, "must not allow every action");
+    check(actionPattern.test(pattern), `allowedActions[${i}]`, `must be "owner/repo@ref" or a pattern such as "owner/*", got "${pattern}"`);
   });
   (args.codeOwners ?? []).forEach((rule, i) => {
     check(

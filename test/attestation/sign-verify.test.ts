@@ -239,6 +239,8 @@ describe("tamper matrix: a signed model is refused with the right reason", () =>
       expected: [{ code: "STATEMENT_PAYLOAD_TYPE" }],
     },
     { name: "deleted model.sig", tamper: (root) => rmSync(path.join(root, "model.sig")), expected: [{ code: "BUNDLE_NOT_FOUND" }] },
+    // sparse: 300 MiB on paper, nothing on disk
+    { name: "model.sig replaced by a huge file", tamper: (root) => truncateSync(path.join(root, "model.sig"), 300 * 1024 * 1024), expected: [{ code: "BUNDLE_TOO_LARGE" }] },
   ];
 
   it.each(cases)("$name", async ({ tamper, expected }) => {

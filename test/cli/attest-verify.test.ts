@@ -175,6 +175,7 @@ describe("secure-mlops attest", () => {
     [["attest", "model", "MODEL", "--key", "KEY", "--shard-size", "10"], "secure-mlops: --shard-size: only with --method shards\n"],
     [["attest", "model", "MODEL", "--key", "PUB"], "secure-mlops: --key: PUB: not a PEM private key\n"],
     [["attest", "model", "/nonexistent", "--key", "KEY"], "secure-mlops: /nonexistent: no such file or directory\n"],
+    [["attest", "model", "MODEL", "--keyless", "--identity-token-env", "SECURE_MLOPS_TEST_UNSET_TOKEN"], "secure-mlops: --identity-token-env: environment variable SECURE_MLOPS_TEST_UNSET_TOKEN is empty or unset\n"],
     [["attest", "evidence", "MODEL", "--type", "sbom", "--key", "KEY"], 'secure-mlops: --type: must be one of license, mlbom, vulnerability-scan, evaluation, bias-test, got "sbom"\n'],
     [["attest", "evidence", "MODEL", "--type", "evaluation", "--key", "KEY"], "secure-mlops: --input: evaluation evidence is read from a JSON file; give --input FILE\n"],
   ])("exits 2 on bad usage: %j", async (argv, stderr) => {

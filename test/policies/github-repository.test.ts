@@ -112,7 +112,7 @@ describe("when one setting of the repository is flipped", () => {
   it("accepts a public repository when `allowPublic` is set, and never asks it to disable forking", async () => {
     await pack.configure({ "github-repository-private": { allowPublic: true } });
     try {
-      const open = { ...compliant(), visibility: "public" };
+      const open: Record<string, unknown> = { ...compliant(), visibility: "public" };
       delete open["allowForking"];
       expect(await verdicts(T.repository, open)).toEqual({});
     } finally {
