@@ -184,7 +184,7 @@ export function parseFrontMatter(markdown: string, file = "README.md"): Record<s
   if (!m) return undefined;
   let value: unknown;
   try {
-    value = parseYaml(m[1]!, { maxAliasCount: 100 });
+    value = parseYaml(m[1]!, { maxAliasCount: 100, logLevel: "error" });
   } catch (err) {
     throw evidenceError(`${file}: front matter is not YAML (${messageOf(err)})`, file, err);
   }

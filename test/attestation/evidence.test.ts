@@ -1,8 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   CYCLONEDX_PREDICATE_TYPE,
+  InputError,
   LICENSE_PREDICATE_TYPE,
   VULNS_PREDICATE_TYPE,
   attestDirectory,
@@ -242,5 +244,49 @@ describe("evidence bundles", () => {
     const { root, statement } = await signedModel();
     await expect(buildEvidence({ root, type: "evaluation", statement, kind: "model" })).rejects.toMatchObject({ code: "INPUT_OPTIONS_INVALID" });
     await expect(buildEvidence({ root, type: "evaluation", statement, kind: "model", input: path.join(root, "missing.json") })).rejects.toMatchObject({ code: "INPUT_NOT_FOUND" });
+  });
+});
+
+describe("evidence input parsers under fuzzing", () => {
+  const expectInputErrorOr = (fn: () => unknown): void => {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(InputError);
+    }
+  };
+
+  it("scan reports, metrics and card front matter: a result or an InputError for any input", () => {
+    const reportLike = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ SchemaVersion: fc.jsonValue(), Results: fc.jsonValue() }),
+      fc.record({ matches: fc.array(fc.jsonValue()), descriptor: fc.jsonValue() }),
+      fc.record({ summary: fc.jsonValue(), issues: fc.array(fc.jsonValue()) }),
+      fc.record({ version: fc.constant("2.1.0"), runs: fc.jsonValue() }),
+      fc.record({ vulnerabilities: fc.array(fc.jsonValue()) }),
+    );
+    fc.assert(
+      fc.property(reportLike, (json) => {
+        expectInputErrorOr(() => {
+          const r = parseScanReport(json);
+          for (const f of r.findings) expect(["low", "medium", "high", "critical", "unknown"]).toContain(f.severity);
+        });
+      }),
+      { numRuns: 600 },
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.record({ metrics: fc.jsonValue() }), fc.record({ results: fc.jsonValue() })), (json) => {
+        expectInputErrorOr(() => {
+          for (const m of parseMetrics(json)) expect(Number.isFinite(m.value)).toBe(true);
+        });
+      }),
+      { numRuns: 600 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (body) => {
+        expectInputErrorOr(() => parseFrontMatter(`---\n${body}\n---\n# card`));
+      }),
+      { numRuns: 400 },
+    );
   });
 });

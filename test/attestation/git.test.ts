@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { readGitSource, redactRemote } from "../../attestation";
 import { parseGitConfig } from "../../attestation/git";
@@ -52,5 +53,15 @@ describe("git source of a clone", () => {
     expect(redactRemote("https://token@huggingface.co/org/model")).toBe("https://huggingface.co/org/model");
     expect(redactRemote("git@github.com:org/model.git")).toBe("git@github.com:org/model.git");
     expect(parseGitConfig('[remote "a\\"b"]\n url = "x y"\n').remotes.get('a"b')).toBe("x y");
+  });
+
+  it("parses any config text without throwing (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (text) => {
+        const { remotes, branchRemotes } = parseGitConfig(text);
+        for (const v of [...remotes.values(), ...branchRemotes.values()]) expect(typeof v).toBe("string");
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,11 +1,14 @@
 import { createPublicKey, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
 import { appendFileSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   OMS_PREDICATE_TYPE,
   attestDirectory,
   closeHashPool,
+  signStatement,
   verifyDirectory,
   type TrustPolicy,
 } from "../../attestation";
@@ -77,6 +80,20 @@ describe.each(["P-256", "P-384", "P-521"] as const)("signing with a %s key", (cu
     expect(result.failures).toEqual([]);
     expect(result.signer).toMatchObject({ method: "public-key", curve, keyHint: key.publicKey.hint });
     expect(result.fileCount).toBe(5);
+  });
+});
+
+describe("keyless signing", () => {
+  it("goes through @sigstore/sign and reports a Fulcio that cannot be reached (no real Sigstore call)", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const statement = { _type: "https://in-toto.io/Statement/v1", subject: [{ name: "m", digest: { sha256: "00".repeat(32) } }], predicateType: OMS_PREDICATE_TYPE, predicate: {} };
+    await expect(signStatement(statement, { method: "keyless", identityToken: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0ZXN0In0.", fulcioURL: `http://127.0.0.1:${port}`, rekorURL: `http://127.0.0.1:${port}` })).rejects.toMatchObject({
+      code: "SIGNING_KEYLESS_FAILED",
+      message: "keyless signing failed (Fulcio/Rekor/OIDC): error creating signing certificate",
+    });
   });
 });
 
