@@ -136,6 +136,13 @@ export function validateSecureRegistryArgs(name: string, args: SecureRegistryArg
       `must be ServicePrincipal or Group (never a user), got "${String(ra.principalType)}"`,
     );
   });
+  const pe = args.privateEndpoint;
+  // A private DNS zone answers only inside the networks linked to it: a created zone needs one.
+  check(
+    pe === undefined || pe.privateDnsZoneId !== undefined || pe.virtualNetworkId !== undefined,
+    "privateEndpoint.virtualNetworkId",
+    "is required when no privateDnsZoneId is given, so the created privatelink.azurecr.io zone is linked to a network",
+  );
   const sku = args.sku ?? secureRegistryDefaults.sku;
   check(
     sku === "Premium" || (args.privateEndpoint === undefined && args.customerManagedKey === undefined),

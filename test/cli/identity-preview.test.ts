@@ -67,7 +67,7 @@ describe("the stacks' identity", () => {
       const names = (t: string): string[] => r.resources.filter((x) => x.type === t).map((x) => x.name).sort();
       expect(names("azuread:index/group:Group")).toEqual(["platform-access-data-scientists", "platform-access-ml-engineers", "platform-access-platform-admins", "platform-access-readers"]);
       expect(names("azuread:index/application:Application")).toEqual(["platform-deployer-app"]);
-      expect(names("azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential")).toEqual([`platform-deployer-fic-environment-${env}`]);
+      expect(names("azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential")).toEqual([`platform-deployer-fic-environment-${env === "prod" ? "production" : env}`]);
       expect(names("azure-native:authorization:RoleAssignment")).toEqual(
         expect.arrayContaining(["platform-access-platform-admins-contributor-resourcegroup", "platform-access-readers-reader-resourcegroup", "platform-deployer-role-contributor", "platform-deployer-role-role-assignments"]),
       );

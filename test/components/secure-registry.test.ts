@@ -10,7 +10,7 @@ const sub = "/subscriptions/6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f/resourceGroups/
 const minimal: Args = {
   resourceGroupName: "rg-team",
   logAnalyticsWorkspaceId: `${sub}/Microsoft.OperationalInsights/workspaces/log-team`,
-  privateEndpoint: { subnetId: `${sub}/Microsoft.Network/virtualNetworks/vnet/subnets/pe` },
+  privateEndpoint: { subnetId: `${sub}/Microsoft.Network/virtualNetworks/vnet/subnets/pe`, virtualNetworkId: `${sub}/Microsoft.Network/virtualNetworks/vnet` },
 };
 
 let pack: TestPack;
@@ -37,6 +37,7 @@ describe("SecureRegistry with its defaults", () => {
         `azure-native:monitor:DiagnosticSetting::${n}-diagnostics`,
         `azure-native:network:PrivateEndpoint::${n}-registry-pe`,
         `azure-native:privatedns:PrivateZone::${n}-registry-dns`,
+        `azure-native:privatedns:VirtualNetworkLink::${n}-registry-dns-link`,
         `azure-native:network:PrivateDnsZoneGroup::${n}-registry-dns-group`,
         `azure-native:security:Pricing::${n}-defender-containers`,
       ].sort(),
@@ -116,6 +117,7 @@ describe("when an argument is invalid", () => {
     ["an IP range is not CIDR", { publicNetworkAccess: true, allowedIpRanges: ["10.0.0.0/8", "10.0.0.300/24"] }, 'secure-mlops:azure:SecureRegistry: [allowedIpRanges[1]] must be an IPv4 address or CIDR range, got "10.0.0.300/24"'],
     ["a role assignment key repeats", { roleAssignments: [{ name: "ci", role: "AcrPush", principalId: "a" }, { name: "ci", role: "AcrPull", principalId: "b" }] }, 'secure-mlops:azure:SecureRegistry: [roleAssignments[1].name] "ci" is used twice'],
     ["a role goes to a user", { roleAssignments: [{ name: "alice", role: "AcrPull", principalId: "a", principalType: "User" as never }] }, 'secure-mlops:azure:SecureRegistry: [roleAssignments[0].principalType] must be ServicePrincipal or Group (never a user), got "User"'],
+    ["a created DNS zone would link to no network", { privateEndpoint: { subnetId: "/s" } }, "secure-mlops:azure:SecureRegistry: [privateEndpoint.virtualNetworkId] is required when no privateDnsZoneId is given, so the created privatelink.azurecr.io zone is linked to a network"],
     ["a Basic registry gets a private endpoint", { sku: "Basic" }, 'secure-mlops:azure:SecureRegistry: [sku] must be Premium for a private endpoint or a customer-managed key, got "Basic"'],
   ];
   for (const [when, override, message] of cases) {
