@@ -1,6 +1,6 @@
 import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
-import { githubTypes, repositoriesOf, repositoryKeyOf } from "./lib/github";
+import { get, githubTypes, repositoriesOf, repositoryKeyOf } from "./lib/github";
 import { githubMapped } from "./lib/github-controls";
 
 // GitHub repositories: visibility, code security (secret scanning, vulnerability alerts,
@@ -210,17 +210,16 @@ export const repositorySecuritySettingsManaged: StackValidationPolicy = {
     const of = (type: string, name: string) =>
       args.resources.filter((r) => r.type === type && repositoryKeyOf(r, "repository", repositories) === name);
     for (const repo of repositories) {
-      const p = repo.resource.props as { vulnerabilityAlerts?: boolean };
       const missing: [boolean, string][] = [
         [
-          p.vulnerabilityAlerts === true || of(githubTypes.vulnerabilityAlerts, repo.name).length > 0,
+          get(repo.resource.props, "vulnerabilityAlerts") === true || of(githubTypes.vulnerabilityAlerts, repo.name).length > 0,
           "enable vulnerability alerts (github.RepositoryVulnerabilityAlerts)",
         ],
         [of(githubTypes.dependabotSecurityUpdates, repo.name).length > 0, "enable Dependabot security updates (github.RepositoryDependabotSecurityUpdates)"],
         [of(githubTypes.workflowPermissions, repo.name).length > 0, "set its workflows' token permissions (github.WorkflowRepositoryPermissions)"],
         [of(githubTypes.actionsPermissions, repo.name).length > 0, "restrict which actions may run (github.ActionsRepositoryPermissions)"],
         [
-          of(githubTypes.repositoryFile, repo.name).some((f) => codeownersPaths.includes(String(f.props["file"] ?? ""))),
+          of(githubTypes.repositoryFile, repo.name).some((f) => codeownersPaths.includes(String(get(f.props, "file") ?? ""))),
           "have a CODEOWNERS file (a github.RepositoryFile at .github/CODEOWNERS)",
         ],
       ];

@@ -1,4 +1,4 @@
-import type { PolicyResource } from "@pulumi/policy";
+import { UnknownValueError, type PolicyResource } from "@pulumi/policy";
 import { rulesetRefTargets, tryParseBranchPattern } from "../../constants/github-refs";
 
 /**
@@ -76,12 +76,31 @@ export interface RepositoryRef {
 
 type Props = Record<string, unknown>;
 
+/**
+ * Reads one property. During a preview, a computed output of a resource not yet created (a new
+ * repository's node id, repo id or default branch) is unknown, and reading it through the
+ * policy SDK's proxy throws; here it reads as absent. So an unknown identity never matches, and
+ * an unknown rule is not credited: a protection whose settings cannot be known is not counted as
+ * protecting anything (the policy fails closed rather than being skipped).
+ */
+export function get(obj: unknown, key: string | number): unknown {
+  if (typeof obj !== "object" || obj === null) return undefined;
+  try {
+    return (obj as Record<string | number, unknown>)[key];
+  } catch (err) {
+    if (err instanceof UnknownValueError) return undefined;
+    throw err;
+  }
+}
 function record(value: unknown): Props | undefined {
-  if (Array.isArray(value)) return record(value[0]);
+  if (Array.isArray(value)) return record(get(value, 0));
   return typeof value === "object" && value !== null ? (value as Props) : undefined;
 }
 function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
+  if (!Array.isArray(value)) return [];
+  const out: unknown[] = [];
+  for (let i = 0; i < value.length; i++) out.push(get(value, i));
+  return out;
 }
 function strings(value: unknown): string[] {
   return list(value).filter((v): v is string => typeof v === "string" && v.length > 0);
@@ -99,9 +118,9 @@ export function repositoriesOf(resources: readonly GithubResource[]): (Repositor
     .filter((r) => r.type === githubTypes.repository)
     .map((r) => ({
       resource: r,
-      name: text(r.props["name"]) ?? r.name,
-      repoId: typeof r.props["repoId"] === "number" ? (r.props["repoId"] as number) : undefined,
-      nodeId: text(r.props["nodeId"]),
+      name: text(get(r.props, "name")) ?? r.name,
+      repoId: typeof get(r.props, "repoId") === "number" ? (get(r.props, "repoId") as number) : undefined,
+      nodeId: text(get(r.props, "nodeId")),
       urn: r.urn,
     }));
 }
@@ -116,7 +135,7 @@ export function repositoryKeyOf(resource: GithubResource, property: string, repo
     const repo = repositories.find((r) => r.urn === dep.urn);
     if (repo) return repo.name;
   }
-  const value = text(resource.props[property]);
+  const value = text(get(resource.props, property));
   if (value === undefined) return undefined;
   const byNodeId = repositories.find((r) => r.nodeId === value);
   if (byNodeId) return byNodeId.name;
@@ -126,39 +145,39 @@ export function repositoryKeyOf(resource: GithubResource, property: string, repo
 
 function rulesetRules(rules: Props | undefined, bypassActors: unknown): LayerRules {
   const r = rules ?? {};
-  const pr = record(r["pullRequest"]);
-  const checks = record(r["requiredStatusChecks"]);
-  const contexts = list(checks?.["requiredChecks"])
-    .map((c) => text(record(c)?.["context"]))
+  const pr = record(get(r, "pullRequest"));
+  const checks = record(get(r, "requiredStatusChecks"));
+  const contexts = list(get(checks, "requiredChecks"))
+    .map((c) => text(get(c, "context")))
     .filter((c): c is string => c !== undefined);
   return {
-    blocksForcePush: r["nonFastForward"] === true,
-    blocksDeletion: r["deletion"] === true,
+    blocksForcePush: get(r, "nonFastForward") === true,
+    blocksDeletion: get(r, "deletion") === true,
     requiresPullRequest: pr !== undefined,
     // GitHub's default for a ruleset's pull request rule is 0 approvals.
-    approvals: pr ? count(pr["requiredApprovingReviewCount"], 0) : 0,
-    dismissStaleReviews: pr?.["dismissStaleReviewsOnPush"] === true,
-    codeOwnerReview: pr?.["requireCodeOwnerReview"] === true,
-    lastPushApproval: pr?.["requireLastPushApproval"] === true,
-    conversationResolution: pr?.["requiredReviewThreadResolution"] === true,
+    approvals: pr ? count(get(pr, "requiredApprovingReviewCount"), 0) : 0,
+    dismissStaleReviews: get(pr, "dismissStaleReviewsOnPush") === true,
+    codeOwnerReview: get(pr, "requireCodeOwnerReview") === true,
+    lastPushApproval: get(pr, "requireLastPushApproval") === true,
+    conversationResolution: get(pr, "requiredReviewThreadResolution") === true,
     statusChecks: contexts,
-    upToDate: contexts.length > 0 && checks?.["strictRequiredStatusChecksPolicy"] === true,
-    signedCommits: r["requiredSignatures"] === true,
-    linearHistory: r["requiredLinearHistory"] === true,
+    upToDate: contexts.length > 0 && get(checks, "strictRequiredStatusChecksPolicy") === true,
+    signedCommits: get(r, "requiredSignatures") === true,
+    linearHistory: get(r, "requiredLinearHistory") === true,
     bypass: list(bypassActors).length > 0,
   };
 }
 
 function refCoverage(conditions: Props | undefined): (branch: string, defaultBranch: string) => boolean {
-  const refName = record(conditions?.["refName"]);
-  const includes = list(refName?.["includes"]);
-  const excludes = list(refName?.["excludes"]);
+  const refName = record(get(conditions, "refName"));
+  const includes = list(get(refName, "includes"));
+  const excludes = list(get(refName, "excludes"));
   return (branch, defaultBranch) =>
     includes.some((i) => rulesetRefTargets(i, branch, defaultBranch)) && !excludes.some((e) => rulesetRefTargets(e, branch, defaultBranch));
 }
 
 function rulesetActive(props: Props): boolean {
-  return props["enforcement"] === "active" && props["target"] === "branch";
+  return get(props, "enforcement") === "active" && get(props, "target") === "branch";
 }
 
 function repositoryRuleset(resource: GithubResource, repositories: readonly RepositoryRef[]): ProtectionLayer {
@@ -166,26 +185,26 @@ function repositoryRuleset(resource: GithubResource, repositories: readonly Repo
   const repository = repositoryKeyOf(resource, "repository", repositories);
   return {
     resource,
-    label: `ruleset '${text(p["name"]) ?? resource.name}'`,
+    label: `ruleset '${text(get(p, "name")) ?? resource.name}'`,
     active: rulesetActive(p),
     repository,
     appliesTo: (repo) => repo.name === repository,
-    covers: refCoverage(record(p["conditions"])),
-    rules: rulesetRules(record(p["rules"]), p["bypassActors"]),
+    covers: refCoverage(record(get(p, "conditions"))),
+    rules: rulesetRules(record(get(p, "rules")), get(p, "bypassActors")),
   };
 }
 
 function organizationRuleset(resource: GithubResource): ProtectionLayer {
   const p = resource.props;
-  const conditions = record(p["conditions"]);
-  const byName = record(conditions?.["repositoryName"]);
-  const ids = list(conditions?.["repositoryIds"]).filter((v): v is number => typeof v === "number");
+  const conditions = record(get(p, "conditions"));
+  const byName = record(get(conditions, "repositoryName"));
+  const ids = list(get(conditions, "repositoryIds")).filter((v): v is number => typeof v === "number");
   // Repository names use the same fnmatch patterns as branches (`~ALL` for every repository).
   const nameMatches = (entry: unknown, name: string): boolean =>
     entry === "~ALL" || entry === name || (typeof entry === "string" && (tryParseBranchPattern(entry)?.matches(name) ?? false));
   const appliesTo = (repo: RepositoryRef): boolean => {
     if (byName) {
-      return list(byName["includes"]).some((i) => nameMatches(i, repo.name)) && !list(byName["excludes"]).some((e) => nameMatches(e, repo.name));
+      return list(get(byName, "includes")).some((i) => nameMatches(i, repo.name)) && !list(get(byName, "excludes")).some((e) => nameMatches(e, repo.name));
     }
     // Repository property conditions cannot be evaluated offline: such a ruleset is judged on its
     // own, never counted as protecting a particular repository.
@@ -193,47 +212,47 @@ function organizationRuleset(resource: GithubResource): ProtectionLayer {
   };
   return {
     resource,
-    label: `organization ruleset '${text(p["name"]) ?? resource.name}'`,
+    label: `organization ruleset '${text(get(p, "name")) ?? resource.name}'`,
     active: rulesetActive(p),
     appliesTo,
     covers: refCoverage(conditions),
-    rules: rulesetRules(record(p["rules"]), p["bypassActors"]),
+    rules: rulesetRules(record(get(p, "rules")), get(p, "bypassActors")),
   };
 }
 
 function branchProtection(resource: GithubResource, repositories: readonly RepositoryRef[]): ProtectionLayer {
   const p = resource.props;
   const repository = repositoryKeyOf(resource, "repositoryId", repositories);
-  const pattern = tryParseBranchPattern(p["pattern"]);
-  const reviews = record(p["requiredPullRequestReviews"]);
-  const checks = record(p["requiredStatusChecks"]);
-  const contexts = strings(checks?.["contexts"]);
+  const pattern = tryParseBranchPattern(get(p, "pattern"));
+  const reviews = record(get(p, "requiredPullRequestReviews"));
+  const checks = record(get(p, "requiredStatusChecks"));
+  const contexts = strings(get(checks, "contexts"));
   return {
     resource,
-    label: `branch protection rule '${text(p["pattern"]) ?? resource.name}'`,
+    label: `branch protection rule '${text(get(p, "pattern")) ?? resource.name}'`,
     active: true,
     repository,
     appliesTo: (repo) => repo.name === repository,
     covers: (branch) => pattern?.matches(branch) ?? false,
     rules: {
       // The provider's defaults: force pushes and deletions are blocked unless allowed.
-      blocksForcePush: p["allowsForcePushes"] !== true,
-      blocksDeletion: p["allowsDeletions"] !== true,
+      blocksForcePush: get(p, "allowsForcePushes") !== true,
+      blocksDeletion: get(p, "allowsDeletions") !== true,
       requiresPullRequest: reviews !== undefined,
       // The provider's default for requiredApprovingReviewCount is 1.
-      approvals: reviews ? count(reviews["requiredApprovingReviewCount"], 1) : 0,
-      dismissStaleReviews: reviews?.["dismissStaleReviews"] === true,
-      codeOwnerReview: reviews?.["requireCodeOwnerReviews"] === true,
-      lastPushApproval: reviews?.["requireLastPushApproval"] === true,
+      approvals: reviews ? count(get(reviews, "requiredApprovingReviewCount"), 1) : 0,
+      dismissStaleReviews: get(reviews, "dismissStaleReviews") === true,
+      codeOwnerReview: get(reviews, "requireCodeOwnerReviews") === true,
+      lastPushApproval: get(reviews, "requireLastPushApproval") === true,
       statusChecks: contexts,
-      upToDate: contexts.length > 0 && checks?.["strict"] === true,
-      signedCommits: p["requireSignedCommits"] === true,
-      linearHistory: p["requiredLinearHistory"] === true,
-      conversationResolution: p["requireConversationResolution"] === true,
+      upToDate: contexts.length > 0 && get(checks, "strict") === true,
+      signedCommits: get(p, "requireSignedCommits") === true,
+      linearHistory: get(p, "requiredLinearHistory") === true,
+      conversationResolution: get(p, "requireConversationResolution") === true,
       bypass:
-        p["enforceAdmins"] !== true ||
-        strings(reviews?.["pullRequestBypassers"]).length > 0 ||
-        strings(p["forcePushBypassers"]).length > 0,
+        get(p, "enforceAdmins") !== true ||
+        strings(get(reviews, "pullRequestBypassers")).length > 0 ||
+        strings(get(p, "forcePushBypassers")).length > 0,
     },
   };
 }
@@ -241,12 +260,12 @@ function branchProtection(resource: GithubResource, repositories: readonly Repos
 function branchProtectionV3(resource: GithubResource, repositories: readonly RepositoryRef[]): ProtectionLayer {
   const p = resource.props;
   const repository = repositoryKeyOf(resource, "repository", repositories);
-  const branch = text(p["branch"]);
-  const reviews = record(p["requiredPullRequestReviews"]);
-  const checks = record(p["requiredStatusChecks"]);
+  const branch = text(get(p, "branch"));
+  const reviews = record(get(p, "requiredPullRequestReviews"));
+  const checks = record(get(p, "requiredStatusChecks"));
   // `checks` entries are "context:app_id"; the context is what a workflow job reports.
-  const contexts = [...strings(checks?.["contexts"]), ...strings(checks?.["checks"]).map((c) => c.replace(/:\d+$/, ""))];
-  const bypassers = record(reviews?.["bypassPullRequestAllowances"]);
+  const contexts = [...strings(get(checks, "contexts")), ...strings(get(checks, "checks")).map((c) => c.replace(/:\d+$/, ""))];
+  const bypassers = record(get(reviews, "bypassPullRequestAllowances"));
   return {
     resource,
     label: `branch protection rule '${branch ?? resource.name}'`,
@@ -260,18 +279,18 @@ function branchProtectionV3(resource: GithubResource, repositories: readonly Rep
       blocksForcePush: true,
       blocksDeletion: true,
       requiresPullRequest: reviews !== undefined,
-      approvals: reviews ? count(reviews["requiredApprovingReviewCount"], 1) : 0,
-      dismissStaleReviews: reviews?.["dismissStaleReviews"] === true,
-      codeOwnerReview: reviews?.["requireCodeOwnerReviews"] === true,
-      lastPushApproval: reviews?.["requireLastPushApproval"] === true,
+      approvals: reviews ? count(get(reviews, "requiredApprovingReviewCount"), 1) : 0,
+      dismissStaleReviews: get(reviews, "dismissStaleReviews") === true,
+      codeOwnerReview: get(reviews, "requireCodeOwnerReviews") === true,
+      lastPushApproval: get(reviews, "requireLastPushApproval") === true,
       statusChecks: contexts,
-      upToDate: contexts.length > 0 && checks?.["strict"] === true,
-      signedCommits: p["requireSignedCommits"] === true,
+      upToDate: contexts.length > 0 && get(checks, "strict") === true,
+      signedCommits: get(p, "requireSignedCommits") === true,
       linearHistory: false,
-      conversationResolution: p["requireConversationResolution"] === true,
+      conversationResolution: get(p, "requireConversationResolution") === true,
       bypass:
-        p["enforceAdmins"] !== true ||
-        ["apps", "teams", "users"].some((k) => strings(bypassers?.[k]).length > 0),
+        get(p, "enforceAdmins") !== true ||
+        ["apps", "teams", "users"].some((k) => strings(get(bypassers, k)).length > 0),
     },
   };
 }
@@ -356,11 +375,11 @@ export function defaultBranchOf(
   for (const r of resources) {
     if (r.type !== githubTypes.branchDefault) continue;
     if (repositoryKeyOf(r, "repository", repositories) !== repository) continue;
-    const branch = text(r.props["branch"]);
+    const branch = text(get(r.props, "branch"));
     if (branch) return branch;
   }
   const own = repositories.find((r) => r.name === repository);
-  return text(own?.resource.props["defaultBranch"]) ?? scope.defaultBranch;
+  return text(get(own?.resource.props, "defaultBranch")) ?? scope.defaultBranch;
 }
 
 /**

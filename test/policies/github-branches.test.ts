@@ -422,3 +422,33 @@ describe("with a relaxed policy config", () => {
     });
   });
 });
+
+describe("during a preview, with values not known yet", () => {
+  // The wire value Pulumi sends for an unknown string/boolean/number output.
+  const unknown = { string: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", boolean: "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", number: "3eeb2bf0-c639-47a8-9e75-3b44932eb421" };
+  // The engine judges a resource's inputs one by one and the stack's planned outputs together;
+  // a new repository's computed outputs are unknown in the latter.
+  const planned = resourceRecord(T.repository, "ml-repo", {
+    name: "ml",
+    visibility: "private",
+    nodeId: unknown.string,
+    repoId: unknown.number,
+    defaultBranch: unknown.string,
+    vulnerabilityAlerts: unknown.boolean,
+  });
+  const newRepository = { ...planned, inputs: { name: "ml", visibility: "private" } };
+
+  it("judges a new repository whose computed outputs are unknown, without skipping any policy", async () => {
+    const rules = ruleset("main-rules");
+    const all = await pack.judge([newRepository, { ...rules, propertyDependencies: { repository: [newRepository.urn] } }]);
+    expect(all.filter((v) => v.policyName.startsWith("github-branch-protection-") || v.message.includes("can't run"))).toEqual([]);
+  });
+
+  it("does not credit a rule whose value is unknown (fails closed)", async () => {
+    const rules = strictRules();
+    rules["requiredSignatures"] = unknown.boolean;
+    expect(await verdicts([newRepository, ruleset("main-rules", {}, rules)])).toEqual({
+      "github-branch-protection-requires-signed-commits": [`${main} must require signed commits.`],
+    });
+  });
+});
