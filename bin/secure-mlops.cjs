@@ -11,6 +11,8 @@ if (major < 22) {
   process.exit(2);
 }
 require("tsx/cjs/api").register();
+// Commands load their heavy modules on use with import(), which goes through the ESM loader.
+require("tsx/esm/api").register();
 const { main } = require("../cli/main.ts");
 main(process.argv.slice(2)).then(
   (code) => {

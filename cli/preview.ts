@@ -1,11 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { runPreview } from "../preview/engine";
-import { PolicyConfigError } from "../preview/policy-config";
-import { PolicyPackError } from "../preview/pack-client";
-import { renderText, toJson, toSarif } from "../preview/report";
-import { ProgramError } from "../preview/run-program";
 import { ExitCode, UsageError, type Io } from "./exit";
 
 /** The package root: where Pulumi.yaml, stacks/ and policies/ live. */
@@ -43,6 +38,9 @@ export function registerPreviewCommand(program: Command, io: Io, setExit: (code:
       if (!programDir && !fs.existsSync(path.join(packageRoot, "stacks", `Pulumi.${flags.stack}.yaml`))) {
         throw new UsageError(`--stack ${flags.stack}: no stacks/Pulumi.${flags.stack}.yaml (stacks: dev, staging, prod)`);
       }
+      // Loaded on use: the engine pulls in gRPC and the Pulumi protos, which `attest` and `verify` never need.
+      const { runPreview } = await import("../preview/engine");
+      const { renderText, toJson, toSarif } = await import("../preview/report");
       let result;
       try {
         result = await runPreview({
@@ -53,10 +51,7 @@ export function registerPreviewCommand(program: Command, io: Io, setExit: (code:
           policyConfigFile: flags.policyConfig ? path.resolve(flags.policyConfig) : undefined,
         });
       } catch (err) {
-        if (err instanceof ProgramError || err instanceof PolicyConfigError || err instanceof PolicyPackError) {
-          throw new UsageError(err.message, { cause: err });
-        }
-        throw err;
+        throw await asInputError(err);
       }
       if (flags.sarif) {
         const programFile = path.relative(process.cwd(), path.join(programDir ?? path.join(packageRoot, "stacks"), "index.ts"));
@@ -65,4 +60,17 @@ export function registerPreviewCommand(program: Command, io: Io, setExit: (code:
       io.out(flags.json ? JSON.stringify(toJson(result), null, 2) + "\n" : renderText(result) + "\n");
       setExit(result.mandatoryCount > 0 ? ExitCode.verdict : ExitCode.ok);
     });
+}
+
+/** A program, policy config or pack failure is bad input (exit 2); anything else stays internal. */
+export async function asInputError(err: unknown): Promise<unknown> {
+  const [{ ProgramError }, { PolicyConfigError }, { PolicyPackError }] = await Promise.all([
+    import("../preview/run-program"),
+    import("../preview/policy-config"),
+    import("../preview/pack-client"),
+  ]);
+  if (err instanceof ProgramError || err instanceof PolicyConfigError || err instanceof PolicyPackError) {
+    return new UsageError(err.message, { cause: err });
+  }
+  return err;
 }

@@ -1,13 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { runPreview, startConfiguredPack } from "../preview/engine";
-import { buildMatrix, matrixHtml, matrixMarkdown } from "../preview/matrix";
-import { PolicyConfigError } from "../preview/policy-config";
-import { PolicyPackError } from "../preview/pack-client";
-import { ProgramError } from "../preview/run-program";
 import { ExitCode, UsageError, type Io } from "./exit";
-import { packageRoot } from "./preview";
+import { asInputError, packageRoot } from "./preview";
 
 interface ReportFlags {
   stack?: string;
@@ -29,6 +24,8 @@ export function registerReportCommand(program: Command, io: Io, setExit: (code: 
       if (flags.stack !== undefined && !fs.existsSync(path.join(packageRoot, "stacks", `Pulumi.${flags.stack}.yaml`))) {
         throw new UsageError(`--stack ${flags.stack}: no stacks/Pulumi.${flags.stack}.yaml (stacks: dev, staging, prod)`);
       }
+      const { runPreview, startConfiguredPack } = await import("../preview/engine");
+      const { buildMatrix, matrixHtml, matrixMarkdown } = await import("../preview/matrix");
       let matrix;
       try {
         if (flags.stack !== undefined) {
@@ -45,10 +42,7 @@ export function registerReportCommand(program: Command, io: Io, setExit: (code: 
           matrix = buildMatrix(pack);
         }
       } catch (err) {
-        if (err instanceof ProgramError || err instanceof PolicyConfigError || err instanceof PolicyPackError) {
-          throw new UsageError(err.message, { cause: err });
-        }
-        throw err;
+        throw await asInputError(err);
       }
       io.out(flags.format === "json" ? JSON.stringify(matrix, null, 2) + "\n" : flags.format === "html" ? matrixHtml(matrix) : matrixMarkdown(matrix));
       setExit(ExitCode.ok);
