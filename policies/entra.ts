@@ -15,6 +15,7 @@ import {
 } from "../constants/github-oidc";
 import { builtInRoleOf, readOnlyRoles } from "../constants/roles";
 import { mapped } from "./lib/metadata";
+import { anyOfTypes } from "./lib/types";
 
 // Entra ID: identities without secrets. Applications and service principals authenticate through
 // federated identity credentials only; those trust GitHub's issuer, the token-exchange audience
@@ -38,7 +39,7 @@ export const applicationPasswordForbidden: ResourceValidationPolicy = {
     nist: ["GOVERN-1.4", "MEASURE-2.7"],
     tags: ["entra", "identity", "secrets"],
   }),
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(azuread.ApplicationPassword, (_password, _args, report) => {
       report(`The application password must not be created; ${credentialSecretMessage}.`);
     }),
@@ -50,7 +51,7 @@ export const applicationPasswordForbidden: ResourceValidationPolicy = {
         report(`The application must not define a password; ${credentialSecretMessage}.`);
       }
     }),
-  ],
+  ]),
 };
 
 export const applicationCertificateForbidden: ResourceValidationPolicy = {
@@ -65,14 +66,14 @@ export const applicationCertificateForbidden: ResourceValidationPolicy = {
     nist: ["GOVERN-1.4", "MEASURE-2.7"],
     tags: ["entra", "identity", "secrets"],
   }),
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(azuread.ApplicationCertificate, (_certificate, _args, report) => {
       report(`The application certificate must not be created; ${credentialSecretMessage}.`);
     }),
     validateResourceOfType(azuread.ServicePrincipalCertificate, (_certificate, _args, report) => {
       report(`The service principal certificate must not be created; ${credentialSecretMessage}.`);
     }),
-  ],
+  ]),
 };
 
 /** AKS clusters' workload identity issuers, allowed beside GitHub's when `allowAksIssuers` is on. */
@@ -104,14 +105,14 @@ export const federatedCredentialTrustedIssuer: ResourceValidationPolicy = {
       allowAksIssuers: { type: "boolean", default: true, description: "Also trust AKS OIDC issuers (workload identity)." },
     },
   },
-  validateResource: [azuread.ApplicationFederatedIdentityCredential, azuread.ApplicationFlexibleFederatedIdentityCredential, managedidentity.FederatedIdentityCredential].map((type) =>
+  validateResource: anyOfTypes([azuread.ApplicationFederatedIdentityCredential, azuread.ApplicationFlexibleFederatedIdentityCredential, managedidentity.FederatedIdentityCredential].map((type) =>
     validateResourceOfType(type as typeof azuread.ApplicationFederatedIdentityCredential, (credential, args, report) => {
       const { allowedIssuers = [githubActionsIssuer], allowAksIssuers = true } = args.getConfig<IssuerConfig>();
       const issuer: unknown = credential.issuer;
       if (typeof issuer === "string" && (allowedIssuers.includes(issuer) || (allowAksIssuers && aksIssuerPattern.test(issuer)))) return;
       report(`The federated credential must trust an allowed issuer (${allowedIssuers.join(", ")}${allowAksIssuers ? " or an AKS OIDC issuer" : ""}), not ${JSON.stringify(issuer ?? null)}.`);
     }),
-  ),
+  )),
 };
 
 export const federatedCredentialExchangeAudience: ResourceValidationPolicy = {
@@ -130,7 +131,7 @@ export const federatedCredentialExchangeAudience: ResourceValidationPolicy = {
       allowedAudiences: { type: "array", items: { type: "string" }, default: [azureTokenExchangeAudience], description: "Audiences that may be accepted." },
     },
   },
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(azuread.ApplicationFederatedIdentityCredential, (credential, args, report) => {
       const { allowedAudiences = [azureTokenExchangeAudience] } = args.getConfig<{ allowedAudiences?: string[] }>();
       const audiences: unknown[] = Array.isArray(credential.audiences) ? credential.audiences : [];
@@ -148,7 +149,7 @@ export const federatedCredentialExchangeAudience: ResourceValidationPolicy = {
       if (typeof credential.audience === "string" && allowedAudiences.includes(credential.audience)) return;
       report(`The federated credential must accept exactly one audience, ${allowedAudiences.join(" or ")} (got ${JSON.stringify(credential.audience ?? null)}).`);
     }),
-  ],
+  ]),
 };
 
 interface SubjectConfig {
@@ -204,7 +205,7 @@ export const federatedCredentialPinnedSubject: ResourceValidationPolicy = {
       allowedOwners: { type: "array", items: { type: "string" }, default: [], description: "GitHub owners whose repositories may be trusted (empty: any)." },
     },
   },
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(azuread.ApplicationFederatedIdentityCredential, (credential, args, report) => {
       const verdict = subjectVerdict(credential.issuer, credential.subject, args.getConfig<SubjectConfig>());
       if (verdict !== undefined) report(verdict);
@@ -219,7 +220,7 @@ export const federatedCredentialPinnedSubject: ResourceValidationPolicy = {
         report("The flexible federated credential must not trust GitHub: its claims expression matches many workflow runs; use one pinned subject per context.");
       }
     }),
-  ],
+  ]),
 };
 
 const types = {
@@ -343,7 +344,7 @@ export const groupSecurityEnabled: ResourceValidationPolicy = {
     nist: ["GOVERN-1.4"],
     tags: ["entra", "identity", "groups"],
   }),
-  validateResource: [azuread.Group, azuread.GroupWithoutMembers].map((type) =>
+  validateResource: anyOfTypes([azuread.Group, azuread.GroupWithoutMembers].map((type) =>
     validateResourceOfType(type as typeof azuread.Group, (group, _args, report) => {
       if (group.securityEnabled !== true) {
         report("The group must be security-enabled.");
@@ -351,7 +352,7 @@ export const groupSecurityEnabled: ResourceValidationPolicy = {
         report("The group must be a security group, not a Microsoft 365 (Unified) group.");
       }
     }),
-  ),
+  )),
 };
 
 export const groupOwnerPresent: ResourceValidationPolicy = {
@@ -364,13 +365,13 @@ export const groupOwnerPresent: ResourceValidationPolicy = {
     nist: ["GOVERN-1.4"],
     tags: ["entra", "identity", "groups"],
   }),
-  validateResource: [azuread.Group, azuread.GroupWithoutMembers].map((type) =>
+  validateResource: anyOfTypes([azuread.Group, azuread.GroupWithoutMembers].map((type) =>
     validateResourceOfType(type as typeof azuread.Group, (group, _args, report) => {
       if (!Array.isArray(group.owners) || group.owners.length === 0) {
         report("The group must have at least one owner.");
       }
     }),
-  ),
+  )),
 };
 
 export const entraPolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [

@@ -1,6 +1,7 @@
 import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { githubMapped } from "./lib/github-controls";
+import { anyOfTypes } from "./lib/types";
 
 // GitHub Actions at repository and organization level: the workflow token's default permissions,
 // whether workflows may approve pull requests, which actions may run and whether they must be
@@ -17,7 +18,7 @@ export const actionsTokenReadOnly: ResourceValidationPolicy = {
     legitify: ["token_default_permissions_is_read_write"],
     tags: ["github", "actions"],
   }),
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(github.WorkflowRepositoryPermissions, (p, _args, report) => {
       if (p.defaultWorkflowPermissions !== "read") {
         report(
@@ -33,7 +34,7 @@ export const actionsTokenReadOnly: ResourceValidationPolicy = {
         report(`The organization's workflows must get a read-only token by default (it is '${p.defaultWorkflowPermissions}').`);
       }
     }),
-  ],
+  ]),
 };
 
 export const actionsCannotApprovePullRequests: ResourceValidationPolicy = {
@@ -47,14 +48,14 @@ export const actionsCannotApprovePullRequests: ResourceValidationPolicy = {
     legitify: ["actions_can_approve_pull_requests"],
     tags: ["github", "actions", "code-review"],
   }),
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(github.WorkflowRepositoryPermissions, (p, _args, report) => {
       if (p.canApprovePullRequestReviews === true) report("The repository's workflows must not be able to approve pull requests.");
     }),
     validateResourceOfType(github.ActionsOrganizationWorkflowPermissions, (p, _args, report) => {
       if (p.canApprovePullRequestReviews === true) report("The organization's workflows must not be able to approve pull requests.");
     }),
-  ],
+  ]),
 };
 
 const everyAction = new Set(["*", "*/*", "*@*", "*/*@*"]);
@@ -79,7 +80,7 @@ export const actionsAllowedActionsRestricted: ResourceValidationPolicy = {
     nist: ["GOVERN-6.1", "MANAGE-3.1"],
     tags: ["github", "actions", "supply-chain"],
   }),
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(github.ActionsRepositoryPermissions, (p, _args, report) => {
       if (p.enabled === false) return;
       const problem = allowedActionsProblem(p.allowedActions, p.allowedActionsConfig?.patternsAlloweds);
@@ -90,7 +91,7 @@ export const actionsAllowedActionsRestricted: ResourceValidationPolicy = {
       const problem = allowedActionsProblem(p.allowedActions, p.allowedActionsConfig?.patternsAlloweds);
       if (problem) report(`The organization must allow only selected actions to run (${problem}).`);
     }),
-  ],
+  ]),
 };
 
 export const actionsShaPinningRequired: ResourceValidationPolicy = {
@@ -103,7 +104,7 @@ export const actionsShaPinningRequired: ResourceValidationPolicy = {
     nist: ["GOVERN-6.1", "MANAGE-3.1"],
     tags: ["github", "actions", "supply-chain"],
   }),
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(github.ActionsRepositoryPermissions, (p, _args, report) => {
       if (p.enabled !== false && p.shaPinningRequired !== true) report("The repository must require actions to be pinned to a full commit SHA.");
     }),
@@ -112,7 +113,7 @@ export const actionsShaPinningRequired: ResourceValidationPolicy = {
         report("The organization must require actions to be pinned to a full commit SHA.");
       }
     }),
-  ],
+  ]),
 };
 
 export const actionsSecretNotPlaintext: ResourceValidationPolicy = {
@@ -128,7 +129,7 @@ export const actionsSecretNotPlaintext: ResourceValidationPolicy = {
     checkov: ["CKV_GIT_4"],
     tags: ["github", "actions", "secrets"],
   }),
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(github.ActionsSecret, (s, _args, report) => {
       if (s.plaintextValue) report(`The Actions secret '${s.secretName}' must not be given as plaintextValue.`);
     }),
@@ -141,7 +142,7 @@ export const actionsSecretNotPlaintext: ResourceValidationPolicy = {
     validateResourceOfType(github.DependabotSecret, (s, _args, report) => {
       if (s.plaintextValue) report(`The Dependabot secret '${s.secretName}' must not be given as plaintextValue.`);
     }),
-  ],
+  ]),
 };
 
 export const githubActionsPolicies = [

@@ -1,6 +1,7 @@
 import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { githubMapped } from "./lib/github-controls";
+import { anyOfTypes } from "./lib/types";
 
 // GitHub deployment environments that guard production (the `environments` knob names them):
 // a team must approve each deployment, admins must not skip that, and only the production branch
@@ -97,7 +98,7 @@ export const environmentDeploymentBranchAllowed: ResourceValidationPolicy = {
       allowTags: { type: "boolean", default: false, description: "Allow tag patterns to deploy to a production environment." },
     },
   },
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(github.RepositoryEnvironmentDeploymentPolicy, (p, args, report) => {
       const config = args.getConfig<{ environments?: string[]; allowedBranches?: string[]; allowTags?: boolean }>();
       if (!judged(p.environment, config)) return;
@@ -117,7 +118,7 @@ export const environmentDeploymentBranchAllowed: ResourceValidationPolicy = {
         report(`The environment '${p.environmentName}' must deploy only from ${allowed.map((b) => `'${b}'`).join(", ")} (this policy allows '${p.name ?? "(no name)"}').`);
       }
     }),
-  ],
+  ]),
 };
 
 export const githubEnvironmentPolicies = [

@@ -2,6 +2,7 @@ import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { get, githubTypes, repositoriesOf, repositoryKeyOf } from "./lib/github";
 import { githubMapped } from "./lib/github-controls";
+import { anyOfTypes } from "./lib/types";
 
 // GitHub repositories: visibility, code security (secret scanning, vulnerability alerts,
 // Dependabot), forking and merge settings, webhooks, rulesets that only pretend to protect, and
@@ -74,7 +75,7 @@ export const repositoryVulnerabilityAlerts: ResourceValidationPolicy = {
     checkov: ["CKV_GIT_3"],
     tags: ["github", "repository", "vulnerabilities"],
   }),
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(github.Repository, (repo, _args, report) => {
       if (repo.vulnerabilityAlerts === false) report("The repository must have vulnerability alerts enabled.");
     }),
@@ -82,7 +83,7 @@ export const repositoryVulnerabilityAlerts: ResourceValidationPolicy = {
       // The resource's `enabled` defaults to true.
       if (alerts.enabled === false) report("The repository's vulnerability alerts must be enabled.");
     }),
-  ],
+  ]),
 };
 
 export const repositoryDependabotSecurityUpdates: ResourceValidationPolicy = {
@@ -151,14 +152,14 @@ export const webhookSecure: ResourceValidationPolicy = {
     checkov: ["CKV_GIT_2", "CKV_GITHUB_7"],
     tags: ["github", "repository", "webhook"],
   }),
-  validateResource: (["RepositoryWebhook", "OrganizationWebhook"] as const).map((kind) =>
+  validateResource: anyOfTypes((["RepositoryWebhook", "OrganizationWebhook"] as const).map((kind) =>
     validateResourceOfType(kind === "RepositoryWebhook" ? github.RepositoryWebhook : github.OrganizationWebhook, (hook, _args, report) => {
       const config = hook.configuration as { url?: string; insecureSsl?: boolean; secret?: string } | undefined;
       if (!(config?.url ?? "").toLowerCase().startsWith("https://")) report("The webhook must deliver to an https:// URL.");
       if (config?.insecureSsl === true) report("The webhook must verify TLS certificates (insecureSsl must be false).");
       if (!config?.secret) report("The webhook must have a secret, so the receiver can verify its payloads.");
     }),
-  ),
+  )),
 };
 
 export const rulesetActive: ResourceValidationPolicy = {
@@ -172,7 +173,7 @@ export const rulesetActive: ResourceValidationPolicy = {
     legitify: ["missing_default_branch_protection"],
     tags: ["github", "branch-protection"],
   }),
-  validateResource: [
+  validateResource: anyOfTypes([
     validateResourceOfType(github.RepositoryRuleset, (ruleset, _args, report) => {
       if (ruleset.target === "branch" && ruleset.enforcement !== "active") {
         report(`The ruleset must be active (its enforcement is '${String(ruleset.enforcement)}').`);
@@ -183,7 +184,7 @@ export const rulesetActive: ResourceValidationPolicy = {
         report(`The organization ruleset must be active (its enforcement is '${String(ruleset.enforcement)}').`);
       }
     }),
-  ],
+  ]),
 };
 
 const codeownersPaths = ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"];
