@@ -6,17 +6,13 @@ import {
 import * as security from "@pulumi/azure-native/security";
 import { mapped } from "./lib/metadata";
 import { sameEnum } from "./lib/values";
+import { defenderPlanPresent, managedOutsideStackSchema } from "./lib/defender-plan";
 
 /** Types whose images Defender for Containers scans; a stack holding one needs the plan. */
 const containerTypes = ["azure-native:containerregistry:Registry", "azure-native:containerservice:ManagedCluster"];
 
 /** The Defender for Containers extension that scans registry images for vulnerabilities. */
 const vulnerabilityAssessment = "ContainerRegistriesVulnerabilityAssessments";
-
-function pricingName(props: Record<string, unknown>): unknown {
-  // The input is `pricingName`; the engine's outputs carry the same value as `name`.
-  return props["pricingName"] ?? props["name"];
-}
 
 export const defenderContainersPlanStandard: ResourceValidationPolicy = {
   name: "azure-security-pricing-containers-standard",
@@ -62,34 +58,8 @@ export const defenderForContainersPresent: StackValidationPolicy = {
     azurePolicy: ["1c988dd6-ade4-430f-a608-2a3e5b0a6d38", "c9ddb292-b203-4738-aead-18e2716e858f"],
     tags: ["security", "defender", "supply-chain"],
   }),
-  configSchema: {
-    properties: {
-      managedOutsideStack: {
-        type: "boolean",
-        default: false,
-        description: "The subscription's Defender plans are managed by another stack (landing zone).",
-      },
-    },
-  },
-  validateStack: (args, report) => {
-    const { managedOutsideStack = false } = args.getConfig<{ managedOutsideStack?: boolean }>();
-    if (managedOutsideStack) return;
-    const needing = args.resources.filter((r) => containerTypes.includes(r.type));
-    if (needing.length === 0) return;
-    const plan = args.resources.find(
-      (r) =>
-        r.type === "azure-native:security:Pricing" &&
-        sameEnum(pricingName(r.props), "Containers") &&
-        sameEnum(r.props["pricingTier"], "Standard"),
-    );
-    if (plan !== undefined) return;
-    for (const r of needing) {
-      report(
-        `The stack must enable Defender for Containers (Standard) so the images of '${r.name}' are scanned.`,
-        r.urn,
-      );
-    }
-  },
+  configSchema: managedOutsideStackSchema,
+  validateStack: defenderPlanPresent("Containers", containerTypes, (r) => `The stack must enable Defender for Containers (Standard) so the images of '${r.name}' are scanned.`),
 };
 
 export const defenderPolicies = [defenderContainersPlanStandard, defenderForContainersPresent] as const;

@@ -8,6 +8,7 @@ import { isoDurationSeconds } from "./lib/duration";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed } from "./lib/preview";
 import { sameEnum } from "./lib/values";
+import { defenderPlanPresent, managedOutsideStackSchema } from "./lib/defender-plan";
 
 // Azure Key Vault: vaults, keys and secrets. The vault holds the ML workspace's secrets and its
 // customer-managed key, so losing it (purge) or opening it (access policies, public network) is
@@ -259,29 +260,8 @@ export const defenderForKeyVaultPresent: StackValidationPolicy = {
     azurePolicy: ["0e6763cc-5078-4e64-889d-ff4d9a839047"],
     tags: ["security", "defender", "keyvault"],
   }),
-  configSchema: {
-    properties: {
-      managedOutsideStack: {
-        type: "boolean",
-        default: false,
-        description: "The subscription's Defender plans are managed by another stack (landing zone).",
-      },
-    },
-  },
-  validateStack: (args, report) => {
-    const { managedOutsideStack = false } = args.getConfig<{ managedOutsideStack?: boolean }>();
-    if (managedOutsideStack) return;
-    const vaults = args.resources.filter((r) => r.type === "azure-native:keyvault:Vault");
-    if (vaults.length === 0) return;
-    const plan = args.resources.some(
-      (r) =>
-        r.type === "azure-native:security:Pricing" &&
-        sameEnum(r.props["pricingName"] ?? r.props["name"], "KeyVaults") &&
-        sameEnum(r.props["pricingTier"], "Standard"),
-    );
-    if (plan) return;
-    for (const v of vaults) report(`The stack must enable Defender for Key Vault (Standard) for the key vault '${v.name}'.`, v.urn);
-  },
+  configSchema: managedOutsideStackSchema,
+  validateStack: defenderPlanPresent("KeyVaults", ["azure-native:keyvault:Vault"], (r) => `The stack must enable Defender for Key Vault (Standard) for the key vault '${r.name}'.`),
 };
 
 export const keyVaultPolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [

@@ -8,6 +8,7 @@ import { sasPeriodSeconds } from "./lib/duration";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed } from "./lib/preview";
 import { sameEnum } from "./lib/values";
+import { defenderPlanPresent, managedOutsideStackSchema } from "./lib/defender-plan";
 
 // Azure Storage accounts, blob services and containers: where training data, models and job
 // outputs of the ML workspace live. ARM defaults differ across API versions, so a policy that
@@ -400,29 +401,8 @@ export const defenderForStoragePresent: StackValidationPolicy = {
     azurePolicy: ["640d2586-54d2-465f-877f-9ffc1d2109f4"],
     tags: ["security", "defender", "storage"],
   }),
-  configSchema: {
-    properties: {
-      managedOutsideStack: {
-        type: "boolean",
-        default: false,
-        description: "The subscription's Defender plans are managed by another stack (landing zone).",
-      },
-    },
-  },
-  validateStack: (args, report) => {
-    const { managedOutsideStack = false } = args.getConfig<{ managedOutsideStack?: boolean }>();
-    if (managedOutsideStack) return;
-    const accounts = args.resources.filter((r) => r.type === "azure-native:storage:StorageAccount");
-    if (accounts.length === 0) return;
-    const plan = args.resources.some(
-      (r) =>
-        r.type === "azure-native:security:Pricing" &&
-        sameEnum(r.props["pricingName"] ?? r.props["name"], "StorageAccounts") &&
-        sameEnum(r.props["pricingTier"], "Standard"),
-    );
-    if (plan) return;
-    for (const a of accounts) report(`The stack must enable Defender for Storage (Standard) for the storage account '${a.name}'.`, a.urn);
-  },
+  configSchema: managedOutsideStackSchema,
+  validateStack: defenderPlanPresent("StorageAccounts", ["azure-native:storage:StorageAccount"], (r) => `The stack must enable Defender for Storage (Standard) for the storage account '${r.name}'.`),
 };
 
 export const storagePolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [
