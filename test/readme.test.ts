@@ -1,0 +1,37 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot } from "./support/harness";
+
+const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+
+describe("README.md", () => {
+  it("gives the offline preview and the test command, and CI runs the same test command", () => {
+    expect(readme).toContain("npm ci && npx secure-mlops preview --stack prod --policy-config policies/config/prod.json");
+    expect(readme).toContain("```bash\nnpm test\n```");
+    expect(fs.readFileSync(path.join(repoRoot, ".ci", "run"), "utf8")).toMatch(/^npm test$/m);
+    expect(JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).scripts.test).toBe("vitest run");
+  });
+
+  it("shows the library example that the strict pack accepts", () => {
+    const section = readme.slice(readme.indexOf("## Use it as a library"));
+    const code = section.slice(section.indexOf("```ts\n") + 6, section.indexOf("```\n", section.indexOf("```ts\n") + 6));
+    const fixture = fs.readFileSync(path.join(repoRoot, "test", "fixtures", "programs", "library-example", "index.ts"), "utf8");
+    expect(code).toBe(fixture.replace('from "../../../../index";', 'from "secure-mlops";'));
+    const r = spawnSync(process.execPath, [path.join(repoRoot, "bin", "secure-mlops.cjs"), "preview", "--program", "test/fixtures/programs/library-example", "--json"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as { violations: unknown[] }).violations).toEqual([]);
+  });
+
+  it("links only to files that exist", () => {
+    for (const [, target] of readme.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)) {
+      expect(fs.existsSync(path.join(repoRoot, target ?? "")), target).toBe(true);
+    }
+  });
+});
