@@ -483,7 +483,16 @@ export async function verifyDirectory(options: VerifyDirectoryOptions): Promise<
       ignoreUnsigned: options.ignoreUnsigned ?? false,
       ...(rootStat.isFile() ? { singleFileName: path.basename(root) } : {}),
     });
-    for (const d of differences) {
+    // Older single-file signatures name their one resource "."; given the folder, say which file to verify.
+    const singleFileSignature = !rootStat.isFile() && statement.resources.length === 1 && statement.resources[0]?.name === ".";
+    if (singleFileSignature) {
+      failures.push({
+        code: "FILE_MISSING",
+        message: `the signature covers a single file (resource "."), not the folder ${root}: verify that file, giving this bundle with --bundle`,
+        path: ".",
+      });
+    }
+    for (const d of singleFileSignature ? [] : differences) {
       if (d.kind === "changed") failures.push({ code: "FILE_CHANGED", message: `${d.name}: content changed (signed ${d.expected}, found ${d.actual})`, path: d.name });
       else if (d.kind === "missing") failures.push({ code: "FILE_MISSING", message: `${d.name}: signed but missing`, path: d.name });
       else failures.push({ code: "FILE_EXTRA", message: `${d.name}: present but not signed`, path: d.name });
