@@ -12,7 +12,9 @@ import {
   AssignablePrincipalType,
   builtInRoleId,
   childKeyPattern,
+  createRoleAssignments,
   currentClientConfig,
+  subscriptionScope,
   type LockLevel,
   type RoleAssignmentSpec,
 } from "../lib/azure";
@@ -904,19 +906,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
       );
     }
 
-    for (const ra of args.roleAssignments ?? []) {
-      new authorization.RoleAssignment(
-        `${name}-access-${ra.name}`,
-        {
-          scope: this.workspace.id,
-          principalId: ra.principalId,
-          principalType: ra.principalType ?? AssignablePrincipalType.ServicePrincipal,
-          roleDefinitionId: builtInRoleId(ra.role),
-          description: ra.description,
-        },
-        parent,
-      );
-    }
+    createRoleAssignments(`${name}-access`, this, this.workspace.id, args.roleAssignments ?? []);
 
     if (args.defenderForStorage ?? d.defenderForStorage) {
       new security.Pricing(
@@ -925,7 +915,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
           pricingName: "StorageAccounts",
           pricingTier: "Standard",
           subPlan: "DefenderForStorageV2",
-          scopeId: currentClientConfig().subscriptionId.apply((sub) => `/subscriptions/${sub}`),
+          scopeId: subscriptionScope(),
           extensions: [
             { name: "OnUploadMalwareScanning", isEnabled: "True", additionalExtensionProperties: { CapGBPerMonthPerStorageAccount: "5000" } },
             { name: "SensitiveDataDiscovery", isEnabled: "True" },
@@ -941,7 +931,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
           pricingName: "KeyVaults",
           pricingTier: "Standard",
           subPlan: "PerKeyVault",
-          scopeId: currentClientConfig().subscriptionId.apply((sub) => `/subscriptions/${sub}`),
+          scopeId: subscriptionScope(),
         },
         parent,
       );

@@ -4,9 +4,9 @@ import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as security from "@pulumi/azure-native/security";
 import {
   AssignablePrincipalType,
-  builtInRoleId,
   childKeyPattern,
-  currentClientConfig,
+  createRoleAssignments,
+  subscriptionScope,
   type LockLevel,
   type RoleAssignmentSpec,
 } from "../lib/azure";
@@ -249,26 +249,14 @@ export class SecureRegistry extends pulumi.ComponentResource {
         {
           pricingName: "Containers",
           pricingTier: "Standard",
-          scopeId: currentClientConfig().subscriptionId.apply((sub) => `/subscriptions/${sub}`),
+          scopeId: subscriptionScope(),
           extensions: [{ name: "ContainerRegistriesVulnerabilityAssessments", isEnabled: "True" }],
         },
         { parent: this },
       );
     }
 
-    for (const ra of args.roleAssignments ?? []) {
-      new authorization.RoleAssignment(
-        `${name}-role-${ra.name}`,
-        {
-          scope: this.registry.id,
-          principalId: ra.principalId,
-          principalType: ra.principalType ?? AssignablePrincipalType.ServicePrincipal,
-          roleDefinitionId: builtInRoleId(ra.role),
-          description: ra.description,
-        },
-        { parent: this },
-      );
-    }
+    createRoleAssignments(`${name}-role`, this, this.registry.id, args.roleAssignments ?? []);
 
     if (args.lock !== undefined) {
       new authorization.ManagementLockByScope(

@@ -9,6 +9,11 @@ export function currentClientConfig(opts?: pulumi.InvokeOutputOptions): pulumi.O
   return clientConfig;
 }
 
+/** The ARM id of the deploying subscription, the scope of its Defender plans. */
+export function subscriptionScope(): pulumi.Output<string> {
+  return currentClientConfig().subscriptionId.apply((sub) => `/subscriptions/${sub}`);
+}
+
 /** The ARM id of a built-in role in the deploying subscription. */
 export function builtInRoleId(role: BuiltInRole): pulumi.Output<string> {
   return currentClientConfig().subscriptionId.apply((sub) => roleDefinitionId(sub, role));
@@ -38,3 +43,29 @@ export type LockLevel = (typeof LockLevel)[keyof typeof LockLevel];
 
 /** A key used for child names: lower-case letters, digits and dashes. */
 export const childKeyPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * Creates a component's `roleAssignments` on one of its resources: one child per entry, named
+ * `${prefix}-${entry.name}` so reordering the list replaces nothing.
+ */
+export function createRoleAssignments<TRole extends BuiltInRole>(
+  prefix: string,
+  parent: pulumi.Resource,
+  scope: pulumi.Input<string>,
+  specs: readonly RoleAssignmentSpec<TRole>[],
+): authorization.RoleAssignment[] {
+  return specs.map(
+    (ra) =>
+      new authorization.RoleAssignment(
+        `${prefix}-${ra.name}`,
+        {
+          scope,
+          principalId: ra.principalId,
+          principalType: ra.principalType ?? AssignablePrincipalType.ServicePrincipal,
+          roleDefinitionId: builtInRoleId(ra.role),
+          description: ra.description,
+        },
+        { parent },
+      ),
+  );
+}

@@ -220,6 +220,27 @@ function organizationRuleset(resource: GithubResource): ProtectionLayer {
   };
 }
 
+/**
+ * The review and status-check rules read the same way from both classic branch protection
+ * resources (`BranchProtection` and `BranchProtectionV3`).
+ */
+function classicReviewRules(
+  reviews: Props | undefined,
+  checks: Props | undefined,
+  contexts: readonly string[],
+): Pick<LayerRules, "requiresPullRequest" | "approvals" | "dismissStaleReviews" | "codeOwnerReview" | "lastPushApproval" | "statusChecks" | "upToDate"> {
+  return {
+    requiresPullRequest: reviews !== undefined,
+    // The provider's default for requiredApprovingReviewCount is 1.
+    approvals: reviews ? count(get(reviews, "requiredApprovingReviewCount"), 1) : 0,
+    dismissStaleReviews: get(reviews, "dismissStaleReviews") === true,
+    codeOwnerReview: get(reviews, "requireCodeOwnerReviews") === true,
+    lastPushApproval: get(reviews, "requireLastPushApproval") === true,
+    statusChecks: contexts,
+    upToDate: contexts.length > 0 && get(checks, "strict") === true,
+  };
+}
+
 function branchProtection(resource: GithubResource, repositories: readonly RepositoryRef[]): ProtectionLayer {
   const p = resource.props;
   const repository = repositoryKeyOf(resource, "repositoryId", repositories);
@@ -238,14 +259,7 @@ function branchProtection(resource: GithubResource, repositories: readonly Repos
       // The provider's defaults: force pushes and deletions are blocked unless allowed.
       blocksForcePush: get(p, "allowsForcePushes") !== true,
       blocksDeletion: get(p, "allowsDeletions") !== true,
-      requiresPullRequest: reviews !== undefined,
-      // The provider's default for requiredApprovingReviewCount is 1.
-      approvals: reviews ? count(get(reviews, "requiredApprovingReviewCount"), 1) : 0,
-      dismissStaleReviews: get(reviews, "dismissStaleReviews") === true,
-      codeOwnerReview: get(reviews, "requireCodeOwnerReviews") === true,
-      lastPushApproval: get(reviews, "requireLastPushApproval") === true,
-      statusChecks: contexts,
-      upToDate: contexts.length > 0 && get(checks, "strict") === true,
+      ...classicReviewRules(reviews, checks, contexts),
       signedCommits: get(p, "requireSignedCommits") === true,
       linearHistory: get(p, "requiredLinearHistory") === true,
       conversationResolution: get(p, "requireConversationResolution") === true,
@@ -278,13 +292,7 @@ function branchProtectionV3(resource: GithubResource, repositories: readonly Rep
       // this resource cannot allow them.
       blocksForcePush: true,
       blocksDeletion: true,
-      requiresPullRequest: reviews !== undefined,
-      approvals: reviews ? count(get(reviews, "requiredApprovingReviewCount"), 1) : 0,
-      dismissStaleReviews: get(reviews, "dismissStaleReviews") === true,
-      codeOwnerReview: get(reviews, "requireCodeOwnerReviews") === true,
-      lastPushApproval: get(reviews, "requireLastPushApproval") === true,
-      statusChecks: contexts,
-      upToDate: contexts.length > 0 && get(checks, "strict") === true,
+      ...classicReviewRules(reviews, checks, contexts),
       signedCommits: get(p, "requireSignedCommits") === true,
       linearHistory: false,
       conversationResolution: get(p, "requireConversationResolution") === true,
