@@ -51,7 +51,7 @@ async function benchThroughput(count: number, runs: number, packs: number): Prom
     let violations = 0;
     for (let i = 0; i < runs; i++) {
       const t = process.hrtime.bigint();
-      const v = await judge(started.map((s) => s.client), started[0]!.pack, records, new Map());
+      const v = await judge(started.map((s) => s.client), started[0]!.pack, records, new Map(), { config: started[0]!.config });
       times.push(Number(process.hrtime.bigint() - t) / 1e6);
       violations = v.length;
     }

@@ -37,3 +37,27 @@ export function syntheticStack(count: number): RecordedResource[] {
   out.push(rec("azure-native:security:Pricing", "defender", { pricingName: "Containers", pricingTier: "Standard", scopeId: sub }));
   return out.slice(0, count);
 }
+
+/**
+ * `count` resources made of copies of a real stack's resources (the prod stack, for a stack that
+ * holds every type the platform creates): copy k renames every resource `name~k` and points its
+ * parent and dependencies at the copies of the same round, so each copy is a stack of its own.
+ */
+export function replicateStack(records: readonly RecordedResource[], count: number): RecordedResource[] {
+  const out: RecordedResource[] = [];
+  for (let k = 0; out.length < count; k++) {
+    const rename = (urn: string) => (k === 0 ? urn : `${urn}~${k}`);
+    for (const r of records) {
+      if (out.length >= count) break;
+      out.push({
+        ...r,
+        urn: rename(r.urn),
+        name: k === 0 ? r.name : `${r.name}~${k}`,
+        parent: r.parent === undefined ? undefined : rename(r.parent),
+        dependencies: r.dependencies.map(rename),
+        propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([p, urns]) => [p, urns.map(rename)])),
+      });
+    }
+  }
+  return out;
+}

@@ -1,6 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { mapped } from "./lib/metadata";
 import { refersTo } from "./lib/stack";
+import { stackOfTypes } from "./lib/types";
 
 /**
  * Resource types that must send resource logs to Log Analytics, with the label used in messages.
@@ -46,7 +47,7 @@ export const diagnosticSettingsPresent: StackValidationPolicy = {
     checkov: ["CKV_AZURE_4", "CKV_AZURE_33", "CKV2_AZURE_21"],
     tags: ["monitor", "logging"],
   }),
-  validateStack: (args, report) => {
+  validateStack: stackOfTypes(Object.keys(monitoredTypes), (args, report) => {
     const settings = args.resources.filter((r) => r.type === diagnosticSettingType);
     for (const resource of args.resources) {
       const label = monitoredTypes[resource.type];
@@ -61,7 +62,7 @@ export const diagnosticSettingsPresent: StackValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };
 
 export const diagnosticsPolicies = [diagnosticSettingsPresent] as const;

@@ -15,7 +15,8 @@ import {
 } from "../constants/github-oidc";
 import { builtInRoleOf, readOnlyRoles } from "../constants/roles";
 import { mapped } from "./lib/metadata";
-import { anyOfTypes } from "./lib/types";
+import { lowerCaseProp } from "./lib/stack";
+import { anyOfTypes, stackOfTypes } from "./lib/types";
 
 // Entra ID: identities without secrets. Applications and service principals authenticate through
 // federated identity credentials only; those trust GitHub's issuer, the token-exchange audience
@@ -238,12 +239,9 @@ const types = {
  */
 function linked(dependent: PolicyResource, property: string, target: PolicyResource, keys: readonly string[]): boolean {
   if (dependent.propertyDependencies[property]?.some((d) => d.urn === target.urn)) return true;
-  const value: unknown = dependent.props[property];
-  if (typeof value !== "string" || value.length === 0) return false;
-  return keys.some((k) => {
-    const v: unknown = target.props[k];
-    return typeof v === "string" && v.toLowerCase() === value.toLowerCase();
-  });
+  const value = lowerCaseProp(dependent, property);
+  if (value === undefined || value.length === 0) return false;
+  return keys.some((k) => lowerCaseProp(target, k) === value);
 }
 
 /** The principals (service principals or identities) a federated credential lets in. */
@@ -284,7 +282,7 @@ export const federatedCredentialWriterEnvironmentSubject: StackValidationPolicy 
       githubIssuers: { type: "array", items: { type: "string" }, default: [githubActionsIssuer], description: "Issuers whose subjects are GitHub subjects." },
     },
   },
-  validateStack: (args, report) => {
+  validateStack: stackOfTypes([types.ficApp, types.ficIdentity], (args, report) => {
     const { githubIssuers = [githubActionsIssuer] } = args.getConfig<{ githubIssuers?: string[] }>();
     const assignments = args.resources.filter((r) => r.type === types.roleAssignment);
     for (const credential of args.resources.filter((r) => r.type === types.ficApp || r.type === types.ficIdentity)) {
@@ -306,7 +304,7 @@ export const federatedCredentialWriterEnvironmentSubject: StackValidationPolicy 
         break;
       }
     }
-  },
+  }),
 };
 
 export const federatedCredentialLimit: StackValidationPolicy = {
@@ -319,7 +317,8 @@ export const federatedCredentialLimit: StackValidationPolicy = {
     nist: ["MEASURE-2.7"],
     tags: ["entra", "identity", "oidc"],
   }),
-  validateStack: (args, report) => {
+  // Without a federated credential no owner can exceed the limit.
+  validateStack: stackOfTypes([types.ficApp, types.ficIdentity], (args, report) => {
     const owners = args.resources.filter((r) => (types.application as readonly string[]).includes(r.type) || r.type === types.identity);
     for (const owner of owners) {
       const count = args.resources.filter(
@@ -331,7 +330,7 @@ export const federatedCredentialLimit: StackValidationPolicy = {
         report(`'${owner.name}' must have at most ${maxFederatedCredentialsPerApplication} federated identity credentials (it has ${count}).`, owner.urn);
       }
     }
-  },
+  }),
 };
 
 export const groupSecurityEnabled: ResourceValidationPolicy = {

@@ -4,14 +4,17 @@ import {
   branchScopeSchema,
   defaultBranchOf,
   defaultBranchScope,
+  githubTypes,
   missingForTier,
   protectionLayers,
+  protectionLayerTypes,
   repositoriesOf,
   scorecardTier,
   type BranchScope,
   type LayerRules,
 } from "./lib/github";
 import { githubMapped, type GithubMapping } from "./lib/github-controls";
+import { stackOfTypes } from "./lib/types";
 
 // Branch protection, judged per branch of each repository with every active layer that covers
 // it combined (repository rulesets, organization rulesets, classic branch protection rules), so a
@@ -47,13 +50,13 @@ function branchRulePolicy(spec: BranchRuleSpec): StackValidationPolicy {
     remediationSteps: spec.remediationSteps,
     ...githubMapped(spec.mapping),
     configSchema: { properties: { ...branchScopeSchema, ...(spec.knobs ?? {}) } },
-    validateStack: (args, report) => {
+    validateStack: stackOfTypes(protectionLayerTypes, (args, report) => {
       const config = args.getConfig<Record<string, unknown>>();
       for (const group of branchGroups(args.resources, scopeOf(config))) {
         const problem = spec.check(group.rules, config);
         if (problem !== undefined) report(`The ${group.subject} must ${problem}.`, group.urn);
       }
-    },
+    }),
   };
 }
 
@@ -357,7 +360,7 @@ export const repositoryBranchesProtected: StackValidationPolicy = {
       },
     },
   },
-  validateStack: (args, report) => {
+  validateStack: stackOfTypes([githubTypes.repository], (args, report) => {
     const config = args.getConfig<{ defaultBranch?: string; requiredBranches?: string[] }>();
     const scope = { branches: [], defaultBranch: config.defaultBranch ?? defaultBranchScope.defaultBranch };
     const repositories = repositoriesOf(args.resources);
@@ -370,7 +373,7 @@ export const repositoryBranchesProtected: StackValidationPolicy = {
         report(`The ${which} '${branch}' of repository '${repo.name}' must be protected by an active ruleset or branch protection rule.`, repo.urn);
       }
     }
-  },
+  }),
 };
 
 export const githubBranchPolicies = [

@@ -2,7 +2,7 @@ import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { get, githubTypes, repositoriesOf, repositoryKeyOf } from "./lib/github";
 import { githubMapped } from "./lib/github-controls";
-import { anyOfTypes } from "./lib/types";
+import { anyOfTypes, stackOfTypes } from "./lib/types";
 
 // GitHub repositories: visibility, code security (secret scanning, vulnerability alerts,
 // Dependabot), forking and merge settings, webhooks, rulesets that only pretend to protect, and
@@ -206,7 +206,7 @@ export const repositorySecuritySettingsManaged: StackValidationPolicy = {
     checkov: ["CKV_GIT_3"],
     tags: ["github", "repository"],
   }),
-  validateStack: (args, report) => {
+  validateStack: stackOfTypes([githubTypes.repository], (args, report) => {
     const repositories = repositoriesOf(args.resources);
     const of = (type: string, name: string) =>
       args.resources.filter((r) => r.type === type && repositoryKeyOf(r, "repository", repositories) === name);
@@ -228,7 +228,7 @@ export const repositorySecuritySettingsManaged: StackValidationPolicy = {
         if (!present) report(`The repository '${repo.name}' must ${what}.`, repo.urn);
       }
     }
-  },
+  }),
 };
 
 export const githubRepositoryPolicies = [

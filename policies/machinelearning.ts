@@ -9,6 +9,7 @@ import { isoDurationSeconds } from "./lib/duration";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed, observe } from "./lib/preview";
 import { refersTo } from "./lib/stack";
+import { stackOfTypes } from "./lib/types";
 import { sameEnum } from "./lib/values";
 
 // Azure Machine Learning workspaces and computes. Checkov has six checks here and none for the
@@ -520,7 +521,7 @@ export const workspaceHbiStoragePrivate: StackValidationPolicy = {
       },
     },
   },
-  validateStack: (args, report) => {
+  validateStack: stackOfTypes([workspaceType], (args, report) => {
     const { allowPublicWithIpRules = false } = args.getConfig<{ allowPublicWithIpRules?: boolean }>();
     for (const ws of args.resources.filter((r) => r.type === workspaceType && r.props["hbiWorkspace"] === true)) {
       const account = storageOf(ws, args.resources);
@@ -532,7 +533,7 @@ export const workspaceHbiStoragePrivate: StackValidationPolicy = {
       if (allowPublicWithIpRules && rules !== undefined && sameEnum(rules["defaultAction"], "Deny") && ipRules.length > 0) continue;
       report(`The storage account '${account.name}' of the high business impact workspace '${ws.name}' must not be publicly accessible.`, account.urn);
     }
-  },
+  }),
 };
 
 export const computeNetworkIsolated: StackValidationPolicy = {
@@ -550,7 +551,7 @@ export const computeNetworkIsolated: StackValidationPolicy = {
     azurePolicy: ["7804b5c7-01dc-4723-969b-ae300cc07ff1"],
     tags: ["machinelearningservices", "compute", "network"],
   }),
-  validateStack: (args, report) => {
+  validateStack: stackOfTypes([computeType], (args, report) => {
     const workspaces = args.resources.filter((r) => r.type === workspaceType);
     for (const compute of args.resources.filter((r) => r.type === computeType)) {
       const { type, inner } = computeOf(compute.props);
@@ -571,7 +572,7 @@ export const computeNetworkIsolated: StackValidationPolicy = {
         compute.urn,
       );
     }
-  },
+  }),
 };
 
 export const machineLearningPolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [

@@ -1,5 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { mapped } from "./lib/metadata";
+import { lowerCaseProp, prop } from "./lib/stack";
+import { stackOfTypes } from "./lib/types";
 
 /**
  * Resource types that must be reached through a private endpoint, with the label used in
@@ -14,19 +16,39 @@ export const privateLinkTypes: Readonly<Record<string, string>> = {
 
 const privateEndpointType = "azure-native:network:PrivateEndpoint";
 
+const serviceIds = new WeakMap<PolicyResource, (string | null | undefined)[]>();
+
+/**
+ * True when one of the endpoint's connections targets the (lower-cased) `id`. Each connection's
+ * `privateLinkServiceId` is read once per endpoint (see `prop`), and only as far as the search
+ * goes, as `some` over the connections would.
+ */
+function connectsToId(endpoint: PolicyResource, connections: unknown[], id: string): boolean {
+  let known = serviceIds.get(endpoint);
+  if (known === undefined) {
+    known = new Array<string | null | undefined>(connections.length);
+    serviceIds.set(endpoint, known);
+  }
+  for (let i = 0; i < connections.length; i++) {
+    let linked = known[i];
+    if (linked === undefined) {
+      const c: unknown = connections[i];
+      const value = typeof c === "object" && c !== null ? (c as Record<string, unknown>)["privateLinkServiceId"] : undefined;
+      linked = typeof value === "string" ? value.toLowerCase() : null;
+      known[i] = linked;
+    }
+    if (linked === id) return true;
+  }
+  return false;
+}
+
 function connectsTo(endpoint: PolicyResource, target: PolicyResource): boolean {
   const deps = endpoint.propertyDependencies["privateLinkServiceConnections"];
   if (deps?.some((d) => d.urn === target.urn)) return true;
-  const id: unknown = target.props["id"];
-  const connections: unknown = endpoint.props["privateLinkServiceConnections"];
-  if (typeof id !== "string" || !Array.isArray(connections)) return false;
-  return connections.some(
-    (c: unknown) =>
-      typeof c === "object" &&
-      c !== null &&
-      typeof (c as Record<string, unknown>)["privateLinkServiceId"] === "string" &&
-      ((c as Record<string, unknown>)["privateLinkServiceId"] as string).toLowerCase() === id.toLowerCase(),
-  );
+  const id = lowerCaseProp(target, "id");
+  const connections = prop(endpoint, "privateLinkServiceConnections");
+  if (id === undefined || !Array.isArray(connections)) return false;
+  return connectsToId(endpoint, connections, id);
 }
 
 export const privateEndpointPresent: StackValidationPolicy = {
@@ -50,7 +72,7 @@ export const privateEndpointPresent: StackValidationPolicy = {
     ],
     tags: ["network", "private-link"],
   }),
-  validateStack: (args, report) => {
+  validateStack: stackOfTypes(Object.keys(privateLinkTypes), (args, report) => {
     const endpoints = args.resources.filter((r) => r.type === privateEndpointType);
     for (const resource of args.resources) {
       const label = privateLinkTypes[resource.type];
@@ -58,7 +80,7 @@ export const privateEndpointPresent: StackValidationPolicy = {
       if (endpoints.some((e) => connectsTo(e, resource))) continue;
       report(`The ${label} '${resource.name}' must have a private endpoint.`, resource.urn);
     }
-  },
+  }),
 };
 
 export const networkPolicies = [privateEndpointPresent] as const;

@@ -1,5 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { mapped } from "./lib/metadata";
+import { lowerCaseProp } from "./lib/stack";
+import { stackOfTypes } from "./lib/types";
 
 // Private endpoints only help when clients resolve the service's name to the endpoint's private
 // address: an endpoint without a DNS zone group leaves clients on the public address (and a
@@ -11,9 +13,8 @@ const zoneGroupType = "azure-native:network:PrivateDnsZoneGroup";
 /** True when `dependent`'s `property` names `target`: by engine dependency or by equal name. */
 function namesResource(dependent: PolicyResource, property: string, target: PolicyResource): boolean {
   if (dependent.propertyDependencies[property]?.some((d) => d.urn === target.urn) === true) return true;
-  const value: unknown = dependent.props[property];
-  const name: unknown = target.props["name"];
-  return typeof value === "string" && typeof name === "string" && value.toLowerCase() === name.toLowerCase();
+  const value = lowerCaseProp(dependent, property);
+  return value !== undefined && value === lowerCaseProp(target, "name");
 }
 
 export const privateEndpointDnsZoneGroup: StackValidationPolicy = {
@@ -31,13 +32,13 @@ export const privateEndpointDnsZoneGroup: StackValidationPolicy = {
     azurePolicy: ["ee40564d-486e-4f68-a5ca-7a621edae0fb", "e9585a95-5b8c-4d03-b193-dc7eb5ac4c32"],
     tags: ["network", "private-link", "dns"],
   }),
-  validateStack: (args, report) => {
+  validateStack: stackOfTypes([privateEndpointType], (args, report) => {
     const groups = args.resources.filter((r) => r.type === zoneGroupType);
     for (const endpoint of args.resources.filter((r) => r.type === privateEndpointType)) {
       if (groups.some((g) => namesResource(g, "privateEndpointName", endpoint))) continue;
       report(`The private endpoint '${endpoint.name}' must have a private DNS zone group.`, endpoint.urn);
     }
-  },
+  }),
 };
 
 export const privateDnsPolicies: readonly StackValidationPolicy[] = [privateEndpointDnsZoneGroup];

@@ -1,7 +1,9 @@
 import * as path from "node:path";
 import {
   PolicyPackClient,
-  type AnalyzeStackInput,
+  encodeStack,
+  type AnalyzeInput,
+  type EncodedStack,
   type AnalyzerProvider,
   type Diagnostic,
   type PackInfo,
@@ -9,6 +11,7 @@ import {
   type ResolvedPolicyConfig,
 } from "./pack-client";
 import { readPolicyConfigFile, resolvePolicyConfig } from "./policy-config";
+import { applicablePolicies, planProcesses, type ProcessPlan } from "./routing";
 import type { RecordedResource } from "./recorder";
 import { loadProgramSource, runProgram, type ProgramSource } from "./run-program";
 
@@ -103,55 +106,58 @@ export function frameworksOf(policy: PolicyInfo | undefined): string[] {
   return [...atlas, ...nist];
 }
 
+export interface JudgeOptions {
+  /** Requests in flight per pack process. */
+  readonly concurrency?: number;
+  /**
+   * The config the processes were configured with. Given, the resources are routed by type
+   * (preview/routing.ts) and the processes are configured back to it at the end; without it,
+   * every process judges with the config it has.
+   */
+  readonly config?: ResolvedPolicyConfig;
+}
+
 /**
- * Judges recorded resources with running pack processes (the same pack, configured alike):
- * `Analyze` calls are spread over them, `AnalyzeStack` goes to the first. Exposed so benchmarks
- * and tests feed synthetic stacks through the same path.
+ * Judges recorded resources with running pack processes (the same pack, configured alike), as
+ * the engine does: `Analyze` for each resource with its inputs, then `AnalyzeStack` with the
+ * outputs. Exposed so benchmarks and tests feed synthetic stacks through the same path.
  */
 export async function judge(
   clients: PolicyPackClient | readonly PolicyPackClient[],
   pack: PackInfo,
   records: readonly RecordedResource[],
   providers: ReadonlyMap<string, AnalyzerProvider>,
-  concurrency = 256,
+  options: JudgeOptions = {},
 ): Promise<Violation[]> {
+  const pool = Array.isArray(clients) ? clients : [clients as PolicyPackClient];
+  if (pool.length === 0) throw new Error("judge needs at least one policy pack process");
   const providerFor = (r: RecordedResource): AnalyzerProvider | undefined =>
     r.custom && !r.provider ? providers.get(r.type.split(":")[0] ?? "") : undefined;
-  const pool = Array.isArray(clients) ? clients : [clients as PolicyPackClient];
-  const first = pool[0];
-  if (!first) throw new Error("judge needs at least one policy pack process");
-  // With several processes, the last one judges the stack while the others judge resources; the
-  // two are independent, so they run at the same time (the engine runs them one after another).
-  const stackClient = pool[pool.length - 1] ?? first;
-  const resourceClients = pool.length > 1 ? pool.slice(0, -1) : pool;
-  const stackInputs: AnalyzeStackInput[] = records.map((r) => ({
-    type: r.type,
-    name: r.name,
-    urn: r.urn,
-    properties: r.outputs,
-    options: r.options,
-    provider: providerFor(r),
-    parent: r.parent,
-    dependencies: r.dependencies,
-    propertyDependencies: r.propertyDependencies,
-  }));
-  let turn = 0;
-  const [resourceDiagnostics, stackDiagnostics] = await Promise.all([
-    mapLimit(records, concurrency * resourceClients.length, (r) =>
-      (resourceClients[turn++ % resourceClients.length] ?? first).analyze({
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        properties: r.inputs,
-        options: r.options,
-        provider: providerFor(r),
-      }),
-    ),
-    stackClient.analyzeStack(stackInputs),
-  ]);
+  const requests: Requests = {
+    analyze: (r) => ({ type: r.type, name: r.name, urn: r.urn, properties: r.inputs, options: r.options, provider: providerFor(r) }),
+    stack: (resources) =>
+      encodeStack(
+        resources.map((r) => ({
+          type: r.type,
+          name: r.name,
+          urn: r.urn,
+          properties: r.outputs,
+          options: r.options,
+          provider: providerFor(r),
+          parent: r.parent,
+          dependencies: r.dependencies,
+          propertyDependencies: r.propertyDependencies,
+        })),
+      ),
+  };
+  const concurrency = options.concurrency ?? 256;
+  const routable = options.config !== undefined && pack.policies.every((p) => p.policyType !== "unknown");
+  const diagnostics = routable
+    ? await judgeRouted(pool, pack, options.config as ResolvedPolicyConfig, records, requests, concurrency)
+    : await judgeAsConfigured(pool, records, requests, concurrency);
   const byUrn = new Map(records.map((r) => [r.urn, r]));
   const byPolicy = new Map(pack.policies.map((p) => [p.name, p]));
-  return [...resourceDiagnostics.flat(), ...stackDiagnostics].map((d) => {
+  return diagnostics.map((d) => {
     const r = byUrn.get(d.urn);
     const policy = byPolicy.get(d.policyName);
     return {
@@ -167,6 +173,99 @@ export async function judge(
       remediationSteps: policy?.remediationSteps ?? "",
     };
   });
+}
+
+interface Requests {
+  readonly analyze: (r: RecordedResource) => AnalyzeInput;
+  /** The `AnalyzeStack` request for these resources, encoded once for every process that needs it. */
+  readonly stack: (resources: readonly RecordedResource[]) => EncodedStack;
+}
+
+/**
+ * Every process keeps its config: `Analyze` calls are dealt round the processes but the last,
+ * which judges the stack at the same time (the two are independent; the engine runs them one
+ * after the other). With one process it does both.
+ */
+async function judgeAsConfigured(
+  pool: readonly PolicyPackClient[],
+  records: readonly RecordedResource[],
+  requests: Requests,
+  concurrency: number,
+): Promise<Diagnostic[]> {
+  const stackClient = pool[pool.length - 1] as PolicyPackClient;
+  const resourceClients = pool.length > 1 ? pool.slice(0, -1) : pool;
+  let turn = 0;
+  const resources = mapLimit(records, concurrency * resourceClients.length, (r) =>
+    (resourceClients[turn++ % resourceClients.length] as PolicyPackClient).analyze(requests.analyze(r)),
+  );
+  const stack = stackClient.analyzeEncodedStack(requests.stack(records));
+  const [resourceDiagnostics, stackAnswer] = await Promise.all([resources, stack]);
+  return [...resourceDiagnostics.flat(), ...stackAnswer.diagnostics];
+}
+
+/**
+ * Routed judging (preview/routing.ts): the first resource of each type is judged with the full
+ * config and tells which policies apply to its type; then every process gets its types and
+ * stack policies, judges them, and is configured back to `config`.
+ */
+async function judgeRouted(
+  pool: readonly PolicyPackClient[],
+  pack: PackInfo,
+  config: ResolvedPolicyConfig,
+  records: readonly RecordedResource[],
+  requests: Requests,
+  concurrency: number,
+): Promise<Diagnostic[]> {
+  const firstOfType = new Map<string, RecordedResource>();
+  for (const r of records) if (!firstOfType.has(r.type)) firstOfType.set(r.type, r);
+  const probes = [...firstOfType.values()];
+  const rest = records.filter((r) => firstOfType.get(r.type) !== r);
+  // A stack with one resource of each type tells which stack policies apply; its violations are
+  // not the stack's and are dropped. If it fails, every stack policy runs.
+  const stackProbe =
+    rest.length === 0
+      ? Promise.resolve(undefined)
+      : (pool[pool.length - 1] as PolicyPackClient)
+          .analyzeEncodedStack(requests.stack(probes))
+          .then((a) => applicablePolicies(pack, config, "stack", a.notApplicable))
+          .catch(() => undefined);
+  let turn = 0;
+  const answers = await mapLimit(probes, concurrency * pool.length, (r) =>
+    (pool[turn++ % pool.length] as PolicyPackClient).analyzeWithApplicability(requests.analyze(r)),
+  );
+  const stackPolicies = await stackProbe;
+  const probeDiagnostics = answers.flatMap((a) => a.diagnostics);
+  if (rest.length === 0) {
+    // One resource per type: nothing to route; the stack is judged with the config as it is.
+    const stack = await (pool[pool.length - 1] as PolicyPackClient).analyzeEncodedStack(requests.stack(records));
+    return [...probeDiagnostics, ...stack.diagnostics];
+  }
+  const counts = new Map<string, number>();
+  for (const r of rest) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  const loads = probes.map((r, i) => ({
+    type: r.type,
+    count: counts.get(r.type) ?? 0,
+    policies: applicablePolicies(pack, config, "resource", answers[i]?.notApplicable ?? []),
+  }));
+  const plans = planProcesses(pack, config, loads, pool.length, stackPolicies);
+  try {
+    await Promise.all(pool.map((c, i) => c.configure((plans[i] as ProcessPlan).config)));
+    const clientOf = new Map<string, PolicyPackClient>();
+    plans.forEach((p, i) => p.types.forEach((t) => clientOf.set(t, pool[i] as PolicyPackClient)));
+    const resources = mapLimit(rest, concurrency * pool.length, (r) => (clientOf.get(r.type) as PolicyPackClient).analyze(requests.analyze(r)));
+    const stackClients = pool.filter((_, i) => (plans[i] as ProcessPlan).stackPolicies.size > 0);
+    // Encoded after the first `Analyze` requests are out, so the processes work meanwhile.
+    await Promise.resolve();
+    const encoded = stackClients.length > 0 ? requests.stack(records) : undefined;
+    const stack = Promise.all(stackClients.map((c) => c.analyzeEncodedStack(encoded as EncodedStack)));
+    const [resourceDiagnostics, stackAnswers] = await Promise.all([resources, stack]);
+    await Promise.all(pool.map((c) => c.configure(config)));
+    return [...probeDiagnostics, ...resourceDiagnostics.flat(), ...stackAnswers.flatMap((a) => a.diagnostics)];
+  } catch (err) {
+    // Configured back as far as the processes still answer; the first error is the one to report.
+    await Promise.allSettled(pool.map((c) => c.configure(config)));
+    throw err;
+  }
 }
 
 /** Starts the pack, reads and resolves its config file, and configures it. */
@@ -200,14 +299,14 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
   if (packResult.status === "fulfilled" && programResult.status === "rejected") packResult.value.client.close();
   if (programResult.status === "rejected") throw programResult.reason;
   if (packResult.status === "rejected") throw packResult.reason;
-  const { client, pack } = packResult.value;
+  const { client, pack, config } = packResult.value;
   const records = programResult.value;
   const clients = [client];
   try {
     // A big stack pays for a second pack process: it judges the stack while the first judges
     // resources. A small one does not (the start costs more than it saves).
     if (records.length >= bigStack) clients.push((await startConfiguredPack(options.policyPackDir, options.policyConfigFile)).client);
-    const violations = await judge(clients, pack, records, defaultProviders(records, source), options.concurrency);
+    const violations = await judge(clients, pack, records, defaultProviders(records, source), { concurrency: options.concurrency, config });
     return {
       project: source.project,
       stack: source.stack,

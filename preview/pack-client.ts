@@ -6,7 +6,9 @@ import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as enginerpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
+import { BinaryWriter } from "google-protobuf";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import { writeStruct } from "./struct-wire";
 
 /**
  * A policy pack served over the analyzer gRPC protocol, started the way the Pulumi CLI starts it
@@ -117,6 +119,16 @@ const severityNames: Record<number, Severity> = {
 
 const maxMessage = 400 * 1024 * 1024;
 
+// Field numbers of pulumi/analyzer.proto: `properties` of AnalyzeRequest and AnalyzerResource,
+// `resources` of AnalyzeStackRequest. The properties are written by writeStruct after the other
+// fields (protobuf readers take fields in any order), without a Struct message per resource.
+const propertiesField = 2;
+const stackResourcesField = 1;
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function unary<Req, Res>(
   fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
   req: Req,
@@ -179,6 +191,65 @@ function readDiagnostics(resp: analyzerproto.AnalyzeResponse, fallbackUrn: strin
     severity: severityNames[d.getSeverity()] ?? "",
     urn: d.getUrn() || fallbackUrn,
   }));
+}
+
+function analyzeResult(resp: analyzerproto.AnalyzeResponse, fallbackUrn: string): AnalyzeResult {
+  return {
+    diagnostics: readDiagnostics(resp, fallbackUrn),
+    notApplicable: resp.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
+  };
+}
+
+/** What `Analyze` or `AnalyzeStack` answered: the violations, and the policies that did not apply. */
+export interface AnalyzeResult {
+  readonly diagnostics: Diagnostic[];
+  readonly notApplicable: readonly { readonly policyName: string; readonly reason: string }[];
+}
+
+/** An `AnalyzeStackRequest` in its wire form, made by `encodeStack`. */
+export interface EncodedStack {
+  readonly buffer: Buffer;
+}
+
+/** The wire form of an `AnalyzeRequest` for the resource, as the engine sends it. */
+export function encodeAnalyzeRequest(resource: AnalyzeInput): Buffer {
+  const req = new analyzerproto.AnalyzeRequest();
+  req.setType(resource.type);
+  req.setName(resource.name);
+  req.setUrn(resource.urn);
+  // The pack refuses requests without options ("A more recent version of the Pulumi CLI is required").
+  req.setOptions(buildOptions(resource.options));
+  if (resource.provider) req.setProvider(buildProvider(resource.provider));
+  const writer = new BinaryWriter();
+  analyzerproto.AnalyzeRequest.serializeBinaryToWriter(req, writer);
+  writer.writeMessage(propertiesField, resource.properties, writeStruct);
+  return toBuffer(writer.getResultBuffer());
+}
+
+/** Encodes the stack for `AnalyzeStack` once, as the engine would send it. */
+export function encodeStack(resources: readonly AnalyzeStackInput[]): EncodedStack {
+  const writer = new BinaryWriter();
+  for (const r of resources) {
+    const ar = new analyzerproto.AnalyzerResource();
+    ar.setType(r.type);
+    ar.setName(r.name);
+    ar.setUrn(r.urn);
+    ar.setOptions(buildOptions(r.options));
+    if (r.provider) ar.setProvider(buildProvider(r.provider));
+    if (r.parent) ar.setParent(r.parent);
+    ar.setDependenciesList([...(r.dependencies ?? [])]);
+    const deps = ar.getPropertydependenciesMap();
+    for (const [prop, urns] of Object.entries(r.propertyDependencies ?? {})) {
+      const pd = new analyzerproto.AnalyzerPropertyDependencies();
+      pd.setUrnsList([...urns]);
+      deps.set(prop, pd);
+    }
+    writer.writeMessage(stackResourcesField, ar, (m: analyzerproto.AnalyzerResource, w: BinaryWriter) => {
+      analyzerproto.AnalyzerResource.serializeBinaryToWriter(m, w);
+      w.writeMessage(propertiesField, r.properties, writeStruct);
+    });
+  }
+  return { buffer: toBuffer(writer.getResultBuffer()) };
 }
 
 /** A running policy pack. Always `close()` it; the process is killed then. */
@@ -307,48 +378,37 @@ export class PolicyPackClient {
   }
 
   async analyze(resource: AnalyzeInput): Promise<Diagnostic[]> {
-    const req = new analyzerproto.AnalyzeRequest();
-    req.setType(resource.type);
-    req.setName(resource.name);
-    req.setUrn(resource.urn);
-    req.setProperties(toStruct(resource.properties));
-    // The pack refuses requests without options ("A more recent version of the Pulumi CLI is required").
-    req.setOptions(buildOptions(resource.options));
-    if (resource.provider) req.setProvider(buildProvider(resource.provider));
-    const resp = await unary<analyzerproto.AnalyzeRequest, analyzerproto.AnalyzeResponse>(
-      (r, cb) => this.client.analyze(r, cb),
-      req,
-    );
-    return readDiagnostics(resp, resource.urn);
+    return (await this.analyzeWithApplicability(resource)).diagnostics;
+  }
+
+  /** `Analyze`, with the policies the pack reported as not applicable to the resource and why. */
+  async analyzeWithApplicability(resource: AnalyzeInput): Promise<AnalyzeResult> {
+    return analyzeResult(await this.call("Analyze", encodeAnalyzeRequest(resource)), resource.urn);
   }
 
   async analyzeStack(resources: readonly AnalyzeStackInput[]): Promise<Diagnostic[]> {
-    const req = new analyzerproto.AnalyzeStackRequest();
-    req.setResourcesList(
-      resources.map((r) => {
-        const ar = new analyzerproto.AnalyzerResource();
-        ar.setType(r.type);
-        ar.setName(r.name);
-        ar.setUrn(r.urn);
-        ar.setProperties(toStruct(r.properties));
-        ar.setOptions(buildOptions(r.options));
-        if (r.provider) ar.setProvider(buildProvider(r.provider));
-        if (r.parent) ar.setParent(r.parent);
-        ar.setDependenciesList([...(r.dependencies ?? [])]);
-        const deps = ar.getPropertydependenciesMap();
-        for (const [prop, urns] of Object.entries(r.propertyDependencies ?? {})) {
-          const pd = new analyzerproto.AnalyzerPropertyDependencies();
-          pd.setUrnsList([...urns]);
-          deps.set(prop, pd);
-        }
-        return ar;
-      }),
-    );
-    const resp = await unary<analyzerproto.AnalyzeStackRequest, analyzerproto.AnalyzeResponse>(
-      (r, cb) => this.client.analyzeStack(r, cb),
-      req,
-    );
-    return readDiagnostics(resp, "");
+    return (await this.analyzeEncodedStack(encodeStack(resources))).diagnostics;
+  }
+
+  /**
+   * `AnalyzeStack` with a request encoded once by `encodeStack` (several pack processes, each
+   * with a share of the stack policies, get the same bytes), with the policies not applicable.
+   */
+  async analyzeEncodedStack(request: EncodedStack): Promise<AnalyzeResult> {
+    return analyzeResult(await this.call("AnalyzeStack", request.buffer), "");
+  }
+
+  /** A unary analyzer call whose request is already encoded. */
+  private call(method: "Analyze" | "AnalyzeStack", bytes: Buffer): Promise<analyzerproto.AnalyzeResponse> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest<Buffer, analyzerproto.AnalyzeResponse>(
+        `/pulumirpc.Analyzer/${method}`,
+        (b) => b,
+        (buf) => analyzerproto.AnalyzeResponse.deserializeBinary(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)),
+        bytes,
+        (err, res) => (err || !res ? reject(err ?? new PolicyPackError(`${method} returned no answer`)) : resolve(res)),
+      );
+    });
   }
 
   /** Text the pack wrote to stderr so far (for error reports). */

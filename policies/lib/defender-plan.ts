@@ -1,4 +1,5 @@
 import type { PolicyResource, StackValidation } from "@pulumi/policy";
+import { stackOfTypes } from "./types";
 import { sameEnum } from "./values";
 
 /** The config knob every "Defender plan present" policy has. */
@@ -22,7 +23,7 @@ export function defenderPlanPresent(
   types: readonly string[],
   message: (resource: PolicyResource) => string,
 ): StackValidation {
-  return (args, report) => {
+  return stackOfTypes(types, (args, report) => {
     const { managedOutsideStack = false } = args.getConfig<{ managedOutsideStack?: boolean }>();
     if (managedOutsideStack) return;
     const needing = args.resources.filter((r) => types.includes(r.type));
@@ -36,5 +37,5 @@ export function defenderPlanPresent(
     );
     if (enabled) return;
     for (const r of needing) report(message(r), r.urn);
-  };
+  });
 }

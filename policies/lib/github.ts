@@ -303,6 +303,14 @@ function branchProtectionV3(resource: GithubResource, repositories: readonly Rep
   };
 }
 
+/** The types `protectionLayers` reads: without one of them a stack has no branch protection at all. */
+export const protectionLayerTypes: readonly string[] = [
+  githubTypes.repositoryRuleset,
+  githubTypes.organizationRuleset,
+  githubTypes.branchProtection,
+  githubTypes.branchProtectionV3,
+];
+
 /** Every protection layer of the stack, in resource order. */
 export function protectionLayers(resources: readonly GithubResource[]): ProtectionLayer[] {
   const repositories = repositoriesOf(resources);

@@ -1,11 +1,10 @@
-import type { ResourceValidation, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
+import type { ResourceValidation, ResourceValidationArgs, ReportViolation, StackValidation } from "@pulumi/policy";
 
 /**
  * One validation for a policy that covers several resource types, built from one
  * `validateResourceOfType` per type. Given as an array instead, the pack would deserialize the
- * resource and throw a "not applicable" error once per entry for every resource of the stack,
- * which made a 5,000-resource preview several times slower; this calls only the entry whose type
- * matches. A resource of another type simply passes (the engine shows it as not violating).
+ * resource and throw a "not applicable" error once per entry for every resource of the stack;
+ * this calls only the entry whose type matches, and reports any other type not applicable once.
  */
 export function anyOfTypes(validations: readonly ResourceValidation[]): ResourceValidation {
   const byType = new Map<string, ResourceValidation>();
@@ -15,5 +14,37 @@ export function anyOfTypes(validations: readonly ResourceValidation[]): Resource
     if (typeof token !== "string") throw new Error("anyOfTypes takes validations made by validateResourceOfType");
     byType.set(token, v);
   }
-  return (args: ResourceValidationArgs, report: ReportViolation) => byType.get(args.type)?.(args, report);
+  const reason = notApplicableReason([...byType.keys()]);
+  return (args: ResourceValidationArgs, report: ReportViolation) => {
+    const validate = byType.get(args.type);
+    // Reported like the SDK reports a single-type policy on another type, so the engine lists the
+    // policy as not applicable (not as passed) and the offline preview can learn which types it covers.
+    if (validate === undefined) args.notApplicable(reason);
+    return validate(args, report);
+  };
+}
+
+/**
+ * The reason `@pulumi/policy` gives when a policy bound to one type meets another
+ * ("Policy only applies to resources of type 'T'"), extended to several types. The offline
+ * preview reads a reason of this form as "depends on the type alone" (preview/routing.ts).
+ */
+export function notApplicableReason(types: readonly string[]): string {
+  return `Policy only applies to resources of type ${types.map((t) => `'${t}'`).join(" or ")}`;
+}
+
+/**
+ * A stack validation that can only report when the stack has a resource of one of `types` (for
+ * most, the types it walks to find what to report). Without one it reports itself not applicable, with the
+ * same form of reason, before reading any property: the engine lists it as not applicable, and
+ * the offline preview leaves it out of big stacks (preview/routing.ts). `types` must be a
+ * condition of every report the validation can make, or it would go silent on a stack it should judge.
+ */
+export function stackOfTypes(types: readonly string[], validate: StackValidation): StackValidation {
+  const wanted = new Set(types);
+  const reason = notApplicableReason(types);
+  return (args, report) => {
+    if (!args.resources.some((r) => wanted.has(r.type))) args.notApplicable(reason);
+    return validate(args, report);
+  };
 }

@@ -28,11 +28,17 @@ export interface TestPack {
 
 /** Starts the pack once per test file (`beforeAll`); close it in `afterAll`. */
 export async function startTestPack(): Promise<TestPack> {
-  const { client, pack } = await startConfiguredPack(policyPackDir);
+  const started = await startConfiguredPack(policyPackDir);
+  const { client, pack } = started;
+  // The config judge routes by and restores: the last one sent.
+  let config = started.config;
   return {
     client,
     pack,
-    configure: (raw) => client.configure(resolvePolicyConfig(pack, raw)),
+    configure: async (raw) => {
+      config = resolvePolicyConfig(pack, raw);
+      await client.configure(config);
+    },
     analyze: (type, props, name = "subject") =>
       client.analyze({
         type,
@@ -41,7 +47,7 @@ export async function startTestPack(): Promise<TestPack> {
         properties: props,
         options: {},
       }),
-    judge: (records) => judge(client, pack, records, new Map()),
+    judge: (records) => judge(client, pack, records, new Map(), { config }),
     close: () => client.close(),
   };
 }
