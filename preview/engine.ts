@@ -248,16 +248,30 @@ async function judgeRouted(
     policies: applicablePolicies(pack, config, "resource", answers[i]?.notApplicable ?? []),
   }));
   const plans = planProcesses(pack, config, loads, pool.length, stackPolicies);
+  const byType = new Map<string, RecordedResource[]>();
+  for (const r of rest) {
+    const same = byType.get(r.type);
+    if (same) same.push(r);
+    else byType.set(r.type, [r]);
+  }
   try {
-    await Promise.all(pool.map((c, i) => c.configure((plans[i] as ProcessPlan).config)));
-    const clientOf = new Map<string, PolicyPackClient>();
-    plans.forEach((p, i) => p.types.forEach((t) => clientOf.set(t, pool[i] as PolicyPackClient)));
-    const resources = mapLimit(rest, concurrency * pool.length, (r) => (clientOf.get(r.type) as PolicyPackClient).analyze(requests.analyze(r)));
+    // Every process first gets its stack-only config, so the stack can start at once.
+    await Promise.all(pool.map((c, i) => c.configure((plans[i] as ProcessPlan).stackConfig)));
     const stackClients = pool.filter((_, i) => (plans[i] as ProcessPlan).stackPolicies.size > 0);
-    // Encoded after the first `Analyze` requests are out, so the processes work meanwhile.
-    await Promise.resolve();
     const encoded = stackClients.length > 0 ? requests.stack(records) : undefined;
     const stack = Promise.all(stackClients.map((c) => c.analyzeEncodedStack(encoded as EncodedStack)));
+    const resources = Promise.all(
+      pool.map(async (client, i) => {
+        const out: Diagnostic[][] = [];
+        for (const phase of (plans[i] as ProcessPlan).phases) {
+          // No `Analyze` of this process is in flight here: each phase waits for its last answer.
+          await client.configure(phase.config);
+          const mine = phase.types.flatMap((t) => byType.get(t) ?? []);
+          out.push(...(await mapLimit(mine, concurrency, (r) => client.analyze(requests.analyze(r)))));
+        }
+        return out.flat();
+      }),
+    );
     const [resourceDiagnostics, stackAnswers] = await Promise.all([resources, stack]);
     await Promise.all(pool.map((c) => c.configure(config)));
     return [...probeDiagnostics, ...resourceDiagnostics.flat(), ...stackAnswers.flatMap((a) => a.diagnostics)];

@@ -4,12 +4,15 @@ import type { EnforcementLevel, PackInfo, ResolvedPolicyConfig } from "./pack-cl
  * How a big stack is spread over pack processes. `@pulumi/policy`'s server walks every policy
  * for every resource: a policy bound to another type still costs a "not applicable" record in
  * each answer (72 of them per resource for this pack), and that was most of the time of a
- * 5,000-resource preview. So the preview asks the pack once per resource type which policies
- * apply (the first resource of each type, judged with the full config), then gives each
- * process only the resource policies that apply to the types it receives, and a share of the
- * stack policies. Each resource and each stack policy is still judged exactly once, by the
- * pack's own code, at the level the config gives it; only the "not applicable" records of the
- * engine's answers are not reproduced (the preview does not show them).
+ * 5,000-resource preview. So the preview asks the pack which policies apply to each resource
+ * type (the first resource of each type, judged with the whole config) and to the stack (a stack
+ * of those first resources), deals the types and the stack policies to the processes, and has
+ * each process judge its types in phases: before each phase it is configured with only the
+ * policies of that phase's types, plus its stack policies (the same entries in every phase, so
+ * the stack analysis running meanwhile reads the same config throughout). Each resource and
+ * each stack policy is still judged exactly once, by the pack's own code, at the level and with
+ * the properties the config gives it; only the "not applicable" records of the engine's answers
+ * are not reproduced (the preview does not show them).
  */
 
 /**
@@ -42,13 +45,20 @@ function levelOf(pack: PackInfo, config: ResolvedPolicyConfig, name: string): En
   return config[name]?.enforcementLevel ?? pack.policies.find((p) => p.name === name)?.enforcementLevel;
 }
 
-export interface ProcessPlan {
-  /** Resource types whose resources this process judges. */
-  readonly types: ReadonlySet<string>;
-  /** Stack policies this process runs. */
-  readonly stackPolicies: ReadonlySet<string>;
-  /** The config to send: every other policy disabled. */
+export interface Phase {
+  /** Resource types whose resources are judged in this phase. */
+  readonly types: readonly string[];
+  /** The config to send before it: the policies of these types and the process's stack policies. */
   readonly config: ResolvedPolicyConfig;
+}
+
+export interface ProcessPlan {
+  /** The phases, one after the other (none for a process that only judges the stack). */
+  readonly phases: readonly Phase[];
+  /** Stack policies this process runs (on in every phase's config). */
+  readonly stackPolicies: ReadonlySet<string>;
+  /** The config while it judges only the stack (before or without phases). */
+  readonly stackConfig: ResolvedPolicyConfig;
 }
 
 export interface TypeLoad {
@@ -68,12 +78,17 @@ export interface TypeLoad {
  */
 const callCost = 4;
 const stackDecodeCostPerResource = 2;
+/**
+ * Types with fewer resources share a phase (up to this many resources), so a stack of many
+ * small types does not pay a `Configure` call and an emptied pipeline per type.
+ */
+const minPhaseResources = 128;
 
 /**
  * Splits the work over `processes`, largest first, each piece to the least loaded process: the
  * types (with the resource policies that apply to them) and the stack policies that apply to
- * the stack (`stackPolicies`; all enabled ones when not known). A process's config keeps the
- * level and properties of its policies and disables the rest.
+ * the stack (`stackPolicies`; all enabled ones when not known). Every config keeps the level
+ * and properties of the policies it turns on and disables the rest.
  */
 export function planProcesses(
   pack: PackInfo,
@@ -87,42 +102,62 @@ export function planProcesses(
   // The pack did not say whether it is a resource or a stack policy: it cannot be placed.
   if (untyped) throw new Error(`policy ${untyped.name} has no policy type; judge without routing`);
   const stackSize = loads.reduce((n, l) => n + l.count + 1, 0);
-  const plans = Array.from({ length: processes }, () => ({ types: new Set<string>(), stack: new Set<string>(), resource: new Set<string>(), load: 0 }));
-  type Piece = { cost: number; key: string; place: (p: (typeof plans)[number]) => void };
-  const pieces: Piece[] = [
-    ...loads.map((l) => ({
-      cost: l.count * (callCost + l.policies.size),
-      key: `type ${l.type}`,
-      place: (p: (typeof plans)[number]) => {
-        p.types.add(l.type);
-        for (const name of l.policies) p.resource.add(name);
-      },
-    })),
+  const bins = Array.from({ length: processes }, () => ({ loads: [] as TypeLoad[], stack: new Set<string>(), load: 0 }));
+  type Bin = (typeof bins)[number];
+  const pieces: { cost: number; key: string; place: (bin: Bin) => void }[] = [
+    ...loads.map((l) => ({ cost: l.count * (callCost + l.policies.size), key: `type ${l.type}`, place: (bin: Bin) => void bin.loads.push(l) })),
     ...pack.policies
       .filter((p) => p.policyType === "stack" && levelOf(pack, config, p.name) !== "disabled" && (stackPolicies?.has(p.name) ?? true))
       .map((policy) => ({
         cost: stackSize,
         key: `stack ${policy.name}`,
-        place: (p: (typeof plans)[number]) => {
-          if (p.stack.size === 0) p.load += stackSize * stackDecodeCostPerResource;
-          p.stack.add(policy.name);
+        place: (bin: Bin) => {
+          if (bin.stack.size === 0) bin.load += stackSize * stackDecodeCostPerResource;
+          bin.stack.add(policy.name);
         },
       })),
   ];
   for (const piece of pieces.sort((a, b) => b.cost - a.cost || a.key.localeCompare(b.key))) {
-    const target = plans.reduce((min, p) => (p.load < min.load ? p : min));
+    const target = bins.reduce((min, b) => (b.load < min.load ? b : min));
     piece.place(target);
     target.load += piece.cost;
   }
-  return plans.map((p) => ({
-    types: p.types,
-    stackPolicies: p.stack,
-    config: Object.fromEntries(
+  const configWith = (on: ReadonlySet<string>): ResolvedPolicyConfig =>
+    Object.fromEntries(
       pack.policies.map((policy) => {
         const own = config[policy.name] ?? { enforcementLevel: policy.enforcementLevel };
-        const on = policy.policyType === "stack" ? p.stack.has(policy.name) : p.resource.has(policy.name);
-        return [policy.name, on ? own : { ...own, enforcementLevel: "disabled" as const }];
+        return [policy.name, on.has(policy.name) ? own : { ...own, enforcementLevel: "disabled" as const }];
       }),
-    ),
+    );
+  return bins.map((bin) => ({
+    stackPolicies: bin.stack,
+    stackConfig: configWith(bin.stack),
+    phases: phasesOf(bin.loads).map((group) => ({
+      types: group.map((l) => l.type),
+      config: configWith(new Set([...bin.stack, ...group.flatMap((l) => [...l.policies])])),
+    })),
   }));
+}
+
+/** Groups a process's types into phases: a big type alone, small ones together up to minPhaseResources. */
+function phasesOf(loads: readonly TypeLoad[]): TypeLoad[][] {
+  const phases: TypeLoad[][] = [];
+  let small: TypeLoad[] = [];
+  let smallCount = 0;
+  // A type judged whole by its probe has nothing left to judge.
+  for (const l of loads.filter((x) => x.count > 0).sort((a, b) => b.count - a.count || a.type.localeCompare(b.type))) {
+    if (l.count >= minPhaseResources) {
+      phases.push([l]);
+      continue;
+    }
+    small.push(l);
+    smallCount += l.count;
+    if (smallCount >= minPhaseResources) {
+      phases.push(small);
+      small = [];
+      smallCount = 0;
+    }
+  }
+  if (small.length > 0) phases.push(small);
+  return phases;
 }

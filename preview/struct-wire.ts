@@ -7,6 +7,7 @@ import { BinaryWriter } from "google-protobuf";
  * building a message object per value. A 5,000-resource preview encodes every resource twice
  * (inputs for `Analyze`, outputs for `AnalyzeStack`), and building those objects was most of the
  * client's work and garbage. test/preview/struct-wire.test.ts holds it to the library's bytes.
+ * One difference: a key named `__proto__` is written, where the library's map loses it.
  */
 
 // Field numbers of google/protobuf/struct.proto.

@@ -63,56 +63,70 @@ describe("planProcesses", () => {
       return { p, config, typeLoads, stack: stackApplicable === undefined ? undefined : new Set(stackApplicable.filter(enabled)), processes, enabled };
     });
 
-  it("gives every type to one process, with every policy that applies to it on at its own level and properties", () => {
+  const configsOf = (plan: ReturnType<typeof planProcesses>[number]) => [plan.stackConfig, ...plan.phases.map((ph) => ph.config)];
+
+  it("judges every type with resources in one phase of one process, with every policy that applies to it on at its own level and properties", () => {
     fc.assert(
       fc.property(arbitraryPlan, ({ p, config, typeLoads, stack, processes }) => {
         const plans = planProcesses(p, config, typeLoads, processes, stack);
         expect(plans).toHaveLength(processes);
+        const phases = plans.flatMap((plan) => plan.phases);
         for (const l of typeLoads) {
-          const owners = plans.filter((plan) => plan.types.has(l.type));
-          expect(owners).toHaveLength(1);
-          for (const name of l.policies) expect(owners[0]?.config[name]).toEqual(config[name]);
+          const owners = phases.filter((ph) => ph.types.includes(l.type));
+          expect(owners).toHaveLength(l.count > 0 ? 1 : 0);
+          for (const name of l.policies) if (owners[0]) expect(owners[0].config[name]).toEqual(config[name]);
         }
       }),
     );
   });
 
-  it("runs every stack policy that applies on exactly one process, and no other stack policy", () => {
+  it("runs every stack policy that applies on exactly one process, with the same entry in all its configs, and no other stack policy", () => {
     fc.assert(
       fc.property(arbitraryPlan, ({ p, config, typeLoads, stack, processes, enabled }) => {
         const plans = planProcesses(p, config, typeLoads, processes, stack);
         for (const name of ["s1", "s2", "s3"]) {
           const runs = enabled(name) && (stack?.has(name) ?? true);
-          const on = plans.filter((plan) => plan.config[name]?.enforcementLevel !== "disabled");
-          expect(on.length).toBe(runs ? 1 : 0);
-          expect(plans.filter((plan) => plan.stackPolicies.has(name)).length).toBe(runs ? 1 : 0);
-          if (runs) expect(on[0]?.config[name]).toEqual(config[name]);
-        }
-      }),
-    );
-  });
-
-  it("never turns on a policy the config disables, and disables every resource policy a process does not need", () => {
-    fc.assert(
-      fc.property(arbitraryPlan, ({ p, config, typeLoads, stack, processes, enabled }) => {
-        for (const plan of planProcesses(p, config, typeLoads, processes, stack)) {
-          const needed = new Set(typeLoads.filter((l) => plan.types.has(l.type)).flatMap((l) => [...l.policies]));
-          for (const name of names) {
-            const level = plan.config[name]?.enforcementLevel;
-            if (!enabled(name)) expect(level).toBe("disabled");
-            if (name.startsWith("r") && !needed.has(name)) expect(level).toBe("disabled");
+          const owners = plans.filter((plan) => plan.stackPolicies.has(name));
+          expect(owners.length).toBe(runs ? 1 : 0);
+          for (const plan of plans) {
+            for (const c of configsOf(plan)) {
+              if (owners.includes(plan)) expect(c[name]).toEqual(config[name]);
+              else expect(c[name]?.enforcementLevel).toBe("disabled");
+            }
           }
         }
       }),
     );
   });
 
-  it("balances two big types over two processes", () => {
+  it("never turns on a policy the config disables, nor a resource policy its phase's types do not need", () => {
+    fc.assert(
+      fc.property(arbitraryPlan, ({ p, config, typeLoads, stack, processes, enabled }) => {
+        for (const plan of planProcesses(p, config, typeLoads, processes, stack)) {
+          for (const c of configsOf(plan)) for (const name of names) if (!enabled(name)) expect(c[name]?.enforcementLevel).toBe("disabled");
+          for (const name of names.filter((n) => n.startsWith("r"))) expect(plan.stackConfig[name]?.enforcementLevel).toBe("disabled");
+          for (const phase of plan.phases) {
+            const needed = new Set(typeLoads.filter((l) => phase.types.includes(l.type)).flatMap((l) => [...l.policies]));
+            for (const name of names.filter((n) => n.startsWith("r") && !needed.has(n))) expect(phase.config[name]?.enforcementLevel).toBe("disabled");
+          }
+        }
+      }),
+    );
+  });
+
+  it("balances two big types over two processes, each type a phase of its own", () => {
     const p = pack([policy("r1", "resource"), policy("r2", "resource")]);
     const plans = planProcesses(p, {}, [{ type: "t:a:A", count: 1000, policies: new Set(["r1"]) }, { type: "t:b:B", count: 1000, policies: new Set(["r2"]) }], 2);
-    expect(plans.map((plan) => [...plan.types])).toEqual([["t:a:A"], ["t:b:B"]]);
-    expect(plans[0]?.config["r2"]?.enforcementLevel).toBe("disabled");
-    expect(plans[1]?.config["r2"]?.enforcementLevel).toBe("mandatory");
+    expect(plans.map((plan) => plan.phases.map((ph) => ph.types))).toEqual([[["t:a:A"]], [["t:b:B"]]]);
+    expect(plans[0]?.phases[0]?.config["r2"]?.enforcementLevel).toBe("disabled");
+    expect(plans[1]?.phases[0]?.config["r2"]?.enforcementLevel).toBe("mandatory");
+  });
+
+  it("puts small types together in a phase and leaves out types with nothing left to judge", () => {
+    const p = pack([policy("r1", "resource")]);
+    const small = ["t:a:A", "t:b:B", "t:c:C"].map((type) => ({ type, count: 10, policies: new Set(["r1"]) }));
+    const plans = planProcesses(p, {}, [...small, { type: "t:d:D", count: 0, policies: new Set(["r1"]) }], 1);
+    expect(plans[0]?.phases.map((ph) => ph.types)).toEqual([["t:a:A", "t:b:B", "t:c:C"]]);
   });
 
   it("refuses a pack whose policy does not say its kind, and zero processes", () => {
