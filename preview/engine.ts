@@ -317,8 +317,8 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
   const records = programResult.value;
   const clients = [client];
   try {
-    // A big stack pays for a second pack process: it judges the stack while the first judges
-    // resources. A small one does not (the start costs more than it saves).
+    // A big stack pays for a second pack process (the work is dealt over both, preview/routing.ts).
+    // A small one does not: the start costs more than it saves.
     if (records.length >= bigStack) clients.push((await startConfiguredPack(options.policyPackDir, options.policyConfigFile)).client);
     const violations = await judge(clients, pack, records, defaultProviders(records, source), { concurrency: options.concurrency, config });
     return {
