@@ -211,15 +211,28 @@ export interface EncodedStack {
   readonly buffer: Buffer;
 }
 
+/** The fields `AnalyzeRequest` and `AnalyzerResource` share, but for the properties. */
+interface ResourceMessage {
+  setType(value: string): unknown;
+  setName(value: string): unknown;
+  setUrn(value: string): unknown;
+  setOptions(value: analyzerproto.AnalyzerResourceOptions): unknown;
+  setProvider(value: analyzerproto.AnalyzerProviderResource): unknown;
+}
+
+function setResource(message: ResourceMessage, resource: AnalyzeInput): void {
+  message.setType(resource.type);
+  message.setName(resource.name);
+  message.setUrn(resource.urn);
+  // The pack refuses requests without options ("A more recent version of the Pulumi CLI is required").
+  message.setOptions(buildOptions(resource.options));
+  if (resource.provider) message.setProvider(buildProvider(resource.provider));
+}
+
 /** The wire form of an `AnalyzeRequest` for the resource, as the engine sends it. */
 export function encodeAnalyzeRequest(resource: AnalyzeInput): Buffer {
   const req = new analyzerproto.AnalyzeRequest();
-  req.setType(resource.type);
-  req.setName(resource.name);
-  req.setUrn(resource.urn);
-  // The pack refuses requests without options ("A more recent version of the Pulumi CLI is required").
-  req.setOptions(buildOptions(resource.options));
-  if (resource.provider) req.setProvider(buildProvider(resource.provider));
+  setResource(req, resource);
   const writer = new BinaryWriter();
   analyzerproto.AnalyzeRequest.serializeBinaryToWriter(req, writer);
   writer.writeMessage(propertiesField, resource.properties, writeStruct);
@@ -231,11 +244,7 @@ export function encodeStack(resources: readonly AnalyzeStackInput[]): EncodedSta
   const writer = new BinaryWriter();
   for (const r of resources) {
     const ar = new analyzerproto.AnalyzerResource();
-    ar.setType(r.type);
-    ar.setName(r.name);
-    ar.setUrn(r.urn);
-    ar.setOptions(buildOptions(r.options));
-    if (r.provider) ar.setProvider(buildProvider(r.provider));
+    setResource(ar, r);
     if (r.parent) ar.setParent(r.parent);
     ar.setDependenciesList([...(r.dependencies ?? [])]);
     const deps = ar.getPropertydependenciesMap();
