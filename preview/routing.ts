@@ -9,10 +9,11 @@ import type { EnforcementLevel, PackInfo, ResolvedPolicyConfig } from "./pack-cl
  * of those first resources), deals the types and the stack policies to the processes, and has
  * each process judge its types in phases: before each phase it is configured with only the
  * policies of that phase's types, plus its stack policies (the same entries in every phase, so
- * the stack analysis running meanwhile reads the same config throughout). Each resource and
- * each stack policy is still judged exactly once, by the pack's own code, at the level and with
- * the properties the config gives it; only the "not applicable" records of the engine's answers
- * are not reproduced (the preview does not show them).
+ * the stack analysis running meanwhile reads the same config throughout). Every policy still
+ * judges every resource it applies to exactly once, and the stack once, in the pack's own code,
+ * at the level and with the properties the config gives it. What is not reproduced: the "not
+ * applicable" records of the engine's answers, and the empty answers for resources of a type no
+ * policy applies to (only the first of them is sent); the preview shows neither.
  */
 
 /**
@@ -144,8 +145,10 @@ function phasesOf(loads: readonly TypeLoad[]): TypeLoad[][] {
   const phases: TypeLoad[][] = [];
   let small: TypeLoad[] = [];
   let smallCount = 0;
-  // A type judged whole by its probe has nothing left to judge.
-  for (const l of loads.filter((x) => x.count > 0).sort((a, b) => b.count - a.count || a.type.localeCompare(b.type))) {
+  // A type judged whole by its probe has nothing left to judge; a type no policy applies to would
+  // only get empty answers (no policy on, so not even a "can't run during preview" note).
+  const judged = loads.filter((x) => x.count > 0 && x.policies.size > 0);
+  for (const l of judged.sort((a, b) => b.count - a.count || a.type.localeCompare(b.type))) {
     if (l.count >= minPhaseResources) {
       phases.push([l]);
       continue;

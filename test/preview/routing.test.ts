@@ -65,7 +65,7 @@ describe("planProcesses", () => {
 
   const configsOf = (plan: ReturnType<typeof planProcesses>[number]) => [plan.stackConfig, ...plan.phases.map((ph) => ph.config)];
 
-  it("judges every type with resources in one phase of one process, with every policy that applies to it on at its own level and properties", () => {
+  it("judges every type with resources and policies in one phase of one process, with each of its policies on at its own level and properties", () => {
     fc.assert(
       fc.property(arbitraryPlan, ({ p, config, typeLoads, stack, processes }) => {
         const plans = planProcesses(p, config, typeLoads, processes, stack);
@@ -73,7 +73,7 @@ describe("planProcesses", () => {
         const phases = plans.flatMap((plan) => plan.phases);
         for (const l of typeLoads) {
           const owners = phases.filter((ph) => ph.types.includes(l.type));
-          expect(owners).toHaveLength(l.count > 0 ? 1 : 0);
+          expect(owners).toHaveLength(l.count > 0 && l.policies.size > 0 ? 1 : 0);
           for (const name of l.policies) if (owners[0]) expect(owners[0].config[name]).toEqual(config[name]);
         }
       }),
@@ -122,10 +122,14 @@ describe("planProcesses", () => {
     expect(plans[1]?.phases[0]?.config["r2"]?.enforcementLevel).toBe("mandatory");
   });
 
-  it("puts small types together in a phase and leaves out types with nothing left to judge", () => {
+  it("puts small types together in a phase and leaves out types with nothing left to judge or no policy", () => {
     const p = pack([policy("r1", "resource")]);
     const small = ["t:a:A", "t:b:B", "t:c:C"].map((type) => ({ type, count: 10, policies: new Set(["r1"]) }));
-    const plans = planProcesses(p, {}, [...small, { type: "t:d:D", count: 0, policies: new Set(["r1"]) }], 1);
+    const idle = [
+      { type: "t:d:D", count: 0, policies: new Set(["r1"]) },
+      { type: "t:e:E", count: 500, policies: new Set<string>() },
+    ];
+    const plans = planProcesses(p, {}, [...small, ...idle], 1);
     expect(plans[0]?.phases.map((ph) => ph.types)).toEqual([["t:a:A", "t:b:B", "t:c:C"]]);
   });
 
