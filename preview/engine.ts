@@ -267,7 +267,7 @@ async function judgeRouted(
           // No `Analyze` of this process is in flight here: each phase waits for its last answer.
           await client.configure(phase.config);
           const mine = phase.types.flatMap((t) => byType.get(t) ?? []);
-          out.push(...(await mapLimit(mine, concurrency, (r) => client.analyze(requests.analyze(r)))));
+          for (const d of await mapLimit(mine, concurrency, (r) => client.analyze(requests.analyze(r)))) out.push(d);
         }
         return out.flat();
       }),
