@@ -51,6 +51,19 @@ describe("secure-mlops preview --stack prod", () => {
   }
 });
 
+describe("secure-mlops preview of a stack of over 1,000 resources (two pack processes, routed by type)", () => {
+  it("refuses exactly the registries with the admin user on, and nothing else", () => {
+    const r = cli("preview", "--program", fixture("many-registries"), "--json");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout) as { resources: unknown[]; violations: { policyName: string; urn: string; enforcementLevel: string }[] };
+    expect(doc.resources.length).toBeGreaterThanOrEqual(1000);
+    expect(doc.violations.map((v) => [v.policyName, v.enforcementLevel, v.urn.split("::").pop()])).toEqual(
+      [0, 25, 50, 75, 100, 125].map((i) => ["azure-containerregistry-registry-admin-user-disabled", "mandatory", `team${i}-acr-registry`]),
+    );
+  });
+});
+
 describe("secure-mlops preview --program", () => {
   it("exits 1 and names the registry and the policy when the admin user is on", () => {
     const r = cli("preview", "--program", fixture("registry-admin-user"), "--json");
