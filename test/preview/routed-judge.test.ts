@@ -112,3 +112,35 @@ describe("what the pack tells the router", () => {
     expect(answer.notApplicable.filter((n) => isTypeBoundReason(n.reason)).map((n) => n.policyName).sort()).toEqual(stackPolicies);
   });
 });
+
+describe("routed judging of a pack without secure-mlops's conventions", () => {
+  let other: { client: PolicyPackClient; pack: PackInfo; config: ResolvedPolicyConfig }[];
+  beforeAll(async () => {
+    const dir = path.join(repoRoot, "test", "fixtures", "packs", "third-party");
+    other = await Promise.all([startConfiguredPack(dir), startConfiguredPack(dir)]);
+  });
+  afterAll(() => {
+    for (const o of other ?? []) o.client.close();
+  });
+
+  it("keeps policies on that say nothing by type, and runs every stack policy when the probe stack fails", async () => {
+    const registry = (name: string, props: Record<string, unknown>) => resourceRecord("azure-native:containerregistry:Registry", name, props);
+    const records = [
+      registry("untagged", {}),
+      registry("admin", { adminUserEnabled: true, tags: { env: "dev" } }),
+      registry("tagged", { tags: { team: "ml" } }),
+      resourceRecord("azure-native:resources:ResourceGroup", "rg1", {}),
+      resourceRecord("azure-native:resources:ResourceGroup", "rg2", { tags: {} }),
+    ];
+    const { pack: info, config } = other[0]!;
+    const routed = await judge(other.map((o) => o.client), info, records, new Map(), { config });
+    const whole = await judge(other[0]!.client, info, records, new Map());
+    expect(sorted(routed)).toEqual(sorted(whole));
+    expect(routed.map((v) => `${v.policyName}: ${v.message}`).sort()).toEqual([
+      "env-tag-when-tagged: rg2 has tags but no env tag",
+      "env-tag-when-tagged: tagged has tags but no env tag",
+      "stack-size: the stack has 5 resources",
+      "untyped-admin-user: admin has its admin user on",
+    ]);
+  });
+});
