@@ -13,7 +13,23 @@ export function refersTo(dependent: PolicyResource, property: string, target: Po
   return lowerCaseProp(dependent, property) === id;
 }
 
-const reads = new WeakMap<PolicyResource, Map<string, unknown>>();
+type Memo<V> = WeakMap<PolicyResource, Map<string, V>>;
+
+/** `compute()` once per resource object and key; a computation that throws is not remembered. */
+function remembered<V>(memo: Memo<V>, resource: PolicyResource, key: string, compute: () => V): V {
+  let mine = memo.get(resource);
+  if (mine === undefined) {
+    mine = new Map();
+    memo.set(resource, mine);
+  }
+  if (mine.has(key)) return mine.get(key) as V;
+  const value = compute();
+  mine.set(key, value);
+  return value;
+}
+
+const reads: Memo<unknown> = new WeakMap();
+const lowered: Memo<string | undefined> = new WeakMap();
 
 /**
  * `resource.props[key]`, read once per resource object. Stack policies compare pairs of
@@ -24,31 +40,15 @@ const reads = new WeakMap<PolicyResource, Map<string, unknown>>();
  * throws again, as the direct read would.
  */
 export function prop(resource: PolicyResource, key: string): unknown {
-  let mine = reads.get(resource);
-  if (mine === undefined) {
-    mine = new Map();
-    reads.set(resource, mine);
-  }
-  if (mine.has(key)) return mine.get(key);
-  const value: unknown = resource.props[key];
-  mine.set(key, value);
-  return value;
+  return remembered(reads, resource, key, () => resource.props[key]);
 }
-
-const lowered = new WeakMap<PolicyResource, Map<string, string | undefined>>();
 
 /** `prop` lower-cased when it is a string (ids and names compare case-insensitively in Azure), else undefined. */
 export function lowerCaseProp(resource: PolicyResource, key: string): string | undefined {
-  let mine = lowered.get(resource);
-  if (mine === undefined) {
-    mine = new Map();
-    lowered.set(resource, mine);
-  }
-  if (mine.has(key)) return mine.get(key);
-  const value = prop(resource, key);
-  const lower = typeof value === "string" ? value.toLowerCase() : undefined;
-  mine.set(key, lower);
-  return lower;
+  return remembered(lowered, resource, key, () => {
+    const value = prop(resource, key);
+    return typeof value === "string" ? value.toLowerCase() : undefined;
+  });
 }
 
 /** Human label for a resource in messages: its logical name and type token. */
