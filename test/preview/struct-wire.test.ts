@@ -57,7 +57,12 @@ describe("analyzer requests written with encodeStruct", () => {
     urn: fc.string({ minLength: 1 }),
     properties: jsonObject,
     dependencies: fc.array(fc.string({ minLength: 1 }), { maxLength: 3 }),
-    propertyDependencies: fc.dictionary(fc.string({ minLength: 1 }), fc.array(fc.string({ minLength: 1 }), { maxLength: 2 }), { maxKeys: 3 }),
+    // Property dependencies go through the library's own map, which loses a "__proto__" key.
+    propertyDependencies: fc.dictionary(
+      fc.string({ minLength: 1 }).filter((k) => k !== "__proto__"),
+      fc.array(fc.string({ minLength: 1 }), { maxLength: 2 }),
+      { maxKeys: 3 },
+    ),
   });
 
   it("an AnalyzeRequest decodes, with the library, to the resource with the library's Struct", () => {
