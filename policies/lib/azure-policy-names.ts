@@ -1,7 +1,7 @@
 /**
  * Display names of the Azure Policy built-in definitions the pack maps to, keyed by definition
- * name (GUID), from ../shared/CONTROLS.md (Azure/azure-policy @f4a50bac). The four GUIDs that
- * CONTROLS.md shortens (d8cf8476, 587c79fe, 0e6763cc, 640d2586) are completed from the
+ * name (GUID), from the Azure/azure-policy repository (built-in definitions @f4a50bac). The four GUIDs that
+ * the control catalogue shortens (d8cf8476, 587c79fe, 0e6763cc, 640d2586) are completed from the
  * definitions themselves. Data only: the README table prints these next to the ids.
  */
 export const azurePolicyNames: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
 /**
- * The GitHub posture tools' controls the pack answers for (../shared/CONTROLS.md §2.1, §2.4), as
+ * The GitHub posture tools' controls the pack answers for (Legitify, Scorecard and Allstar control ids), as
  * typed ids: a GitHub policy names them in `mapped({ scorecard, allstar, legitify, checkov })`, and
  * the coverage test checks that each id is either named by a policy or listed in `notJudged` with
  * the reason the pack cannot judge it before deployment.

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { parsePrivateKey, parsePublicKey, preAuthEncoding, type LoadedPrivateKey, type LoadedPublicKey } from "../../attestation";
 
 /** The interop vectors (never edited; copied before any tampering). */
-export const VECTORS = path.resolve(__dirname, "../../../shared/vectors");
+export const VECTORS = path.resolve(__dirname, "../fixtures/vectors");
 export const MT = path.join(VECTORS, "model-transparency");
 export const SPEC = path.join(VECTORS, "model-signing-spec/test-vectors/v1.0");
 export const MT_KEYS = path.join(MT, "keys/certificate");

@@ -14,7 +14,7 @@ import { repoRoot } from "../support/harness";
 const githubPolicies = [...githubRepositoryPolicies, ...githubBranchPolicies, ...githubActionsPolicies, ...githubEnvironmentPolicies];
 const claimed = (prefix: string): Set<string> => new Set(allPolicies.flatMap((p) => idsWithPrefix(p.tags, prefix)));
 
-describe("the GitHub posture tools' controls (../shared/CONTROLS.md)", () => {
+describe("the GitHub posture tools' controls (Legitify, Scorecard, Allstar)", () => {
   const tables: [string, string, readonly string[]][] = [
     ["OpenSSF Scorecard Branch-Protection", tagPrefix.scorecard, Object.keys(scorecardBranchProtection)],
     ["OpenSSF Allstar", tagPrefix.allstar, Object.keys(allstarBranchProtection)],

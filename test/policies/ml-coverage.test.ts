@@ -3,8 +3,8 @@ import { allPolicies } from "../../policies/all";
 import { tagPrefix } from "../../policies/lib/frameworks";
 import { idsWithPrefix } from "../../policies/lib/metadata";
 
-// The rows of ../shared/CONTROLS.md that apply to what MlWorkspace creates, and the ones that do
-// not (with why). A policy that drops an id, or an id added to CONTROLS.md's lists here without a
+// The Checkov and Azure Policy controls (as catalogued for this project) that apply to what MlWorkspace creates, and the ones that do
+// not (with why). A policy that drops an id, or an id added to the lists here without a
 // policy, fails this test.
 
 const covered = (prefix: string): Set<string> => new Set(allPolicies.flatMap((p) => idsWithPrefix(p.tags, prefix)));
@@ -51,7 +51,7 @@ const azurePolicyNotApplicable: Record<string, string> = {
   "9d4fad1f-5189-4a42-b29e-cf7929c6b6df": "DeployIfNotExists of Key Vault endpoints: the component creates them; 'should use private link' (a6abeaec) is checked",
 };
 
-describe("coverage of the ML workspace's controls (../shared/CONTROLS.md)", () => {
+describe("coverage of the ML workspace's Checkov and Azure Policy controls", () => {
   for (const [service, ids] of Object.entries(checkov)) {
     it(`covers every applicable Checkov check for ${service}`, () => {
       const have = covered(tagPrefix.checkov);
