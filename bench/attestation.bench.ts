@@ -16,7 +16,13 @@ import { generateKeyPairSync } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import * as path from "node:path";
-import { closeHashPool, computeManifest, parseBundle, parsePrivateKey, parsePublicKey, signStatement, verifyBundleSignature, type InTotoStatement } from "../attestation";
+import { parseBundle } from "../attestation/bundle";
+import { closeHashPool } from "../attestation/hash-pool";
+import { parsePrivateKey, parsePublicKey } from "../attestation/keys";
+import { computeManifest } from "../attestation/manifest";
+import { signStatement } from "../attestation/sign";
+import { type InTotoStatement } from "../attestation/statement";
+import { verifyBundleSignature } from "../attestation/verify";
 
 const MIB = 1024 * 1024;
 const BIG_BYTES = Number(process.env["BENCH_BIG_MIB"] ?? 1536) * MIB;

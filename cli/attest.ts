@@ -1,27 +1,13 @@
-import { promises as fsp, readFileSync } from "node:fs";
+import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
-import {
-  DEFAULT_EVIDENCE_FILE,
-  EVIDENCE_TYPES,
-  InputError,
-  ManifestError,
-  PolicyFileError,
-  SigningError,
-  attestDirectory,
-  buildEvidence,
-  loadPrivateKey,
-  parseBundle,
-  parseModelStatement,
-  signAndStoreEvidence,
-  type ArtifactKind,
-  type EvidenceType,
-  type HashProgress,
-  type SignerSpec,
-} from "../attestation";
-import { ExitCode, UsageError, type Io } from "./exit";
-import type { CommandRegistrar } from "./main";
+import { parseBundle } from "../attestation/bundle";
+import { EVIDENCE_TYPES, buildEvidence, signAndStoreEvidence, type EvidenceType } from "../attestation/evidence";
+import { loadPrivateKey } from "../attestation/keys";
+import { DEFAULT_EVIDENCE_FILE } from "../attestation/manifest";
+import { attestDirectory, type SignerSpec } from "../attestation/sign";
+import { parseModelStatement, type ArtifactKind } from "../attestation/statement";
+import { ExitCode, UsageError, asUsageError, collect, errorCode, isInputError, progressReporter, toolVersion, type CommandRegistrar, type Io } from "./command";
 
 /**
  * `secure-mlops attest model|dataset DIR` signs a directory into an OMS `model.sig`;
@@ -32,55 +18,6 @@ import type { CommandRegistrar } from "./main";
 
 /** Passphrase of an encrypted private key; never a flag, so it stays out of shell history and `ps`. */
 export const PASSPHRASE_ENV = "SECURE_MLOPS_KEY_PASSPHRASE";
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-function toolVersion(): string | undefined {
-  try {
-    const pkg = JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version?: unknown };
-    return typeof pkg.version === "string" ? pkg.version : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Turns an error about the caller's own input into a `UsageError` naming the flag; anything else
- * is rethrown. Used by attest and verify.
- */
-export function asUsageError(err: unknown, flag?: string): never {
-  const prefix = flag ? `${flag}: ` : "";
-  if (err instanceof InputError || err instanceof SigningError || err instanceof PolicyFileError) {
-    throw new UsageError(`${prefix}${err.message}`, { cause: err });
-  }
-  if (err instanceof ManifestError && (err.code === "MANIFEST_NOT_FOUND" || err.code === "MANIFEST_UNREADABLE" || err.code === "MANIFEST_BAD_OPTIONS")) {
-    throw new UsageError(`${prefix}${err.message}`, { cause: err });
-  }
-  throw err;
-}
-
-/** A progress bar on stderr when it is a terminal; nothing otherwise. */
-export function progressReporter(io: Io, label: string): { onProgress?: (p: HashProgress) => void; stop: () => void } {
-  if (!io.isTty) return { stop: () => undefined };
-  const bar = new SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {doneMiB}/{totalMiB} MiB | {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
-    Presets.shades_classic,
-  );
-  let started = false;
-  const mib = (n: number): string => (n / 1048576).toFixed(0);
-  return {
-    onProgress: (p) => {
-      if (!started) {
-        bar.start(Math.max(1, p.bytesTotal), 0, { doneMiB: "0", totalMiB: mib(p.bytesTotal) });
-        started = true;
-      }
-      bar.update(p.bytesDone, { doneMiB: mib(p.bytesDone), totalMiB: mib(p.bytesTotal) });
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
-}
 
 interface SignerFlags {
   key?: string;
@@ -164,10 +101,12 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
     });
   } catch (err) {
     progress.stop();
-    if (err instanceof ManifestError && err.code !== "MANIFEST_NOT_FOUND" && err.code !== "MANIFEST_UNREADABLE" && err.code !== "MANIFEST_BAD_OPTIONS") {
+    const code = errorCode(err);
+    if (code?.startsWith("MANIFEST_") && !isInputError(err)) {
       // the tree itself is refused: a verdict against the input, not a usage problem
-      if (flags.json) io.out(`${JSON.stringify({ signed: false, kind, path: path.resolve(dir), reasons: [{ code: err.code, message: err.message, ...(err.path ? { path: err.path } : {}) }] }, null, 2)}\n`);
-      else io.out(`not signed: ${kind} ${dir}\n${err.message}\n`);
+      const refused = err as { message: string; path?: string };
+      if (flags.json) io.out(`${JSON.stringify({ signed: false, kind, path: path.resolve(dir), reasons: [{ code, message: refused.message, ...(refused.path ? { path: refused.path } : {}) }] }, null, 2)}\n`);
+      else io.out(`not signed: ${kind} ${dir}\n${refused.message}\n`);
       setExit(ExitCode.verdict);
       return;
     }

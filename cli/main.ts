@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { ExitCode, processIo, UsageError, type Io } from "./exit";
+import { ExitCode, isInputError, processIo, UsageError, type CommandRegistrar, type Io } from "./command";
 import { registerAttestCommand } from "./attest";
 import { registerPreviewCommand } from "./preview";
 import { registerVerifyCommand } from "./verify";
@@ -19,9 +19,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const setExit = (code: number): void => {
     exitCode = code;
   };
-  registerPreviewCommand(program, io, setExit);
-  registerReportCommand(program, io, setExit);
-  for (const register of optionalCommands) register(program, io, setExit);
+  for (const register of commands) register(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (err) {
@@ -29,8 +27,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       // help and version are successes; every other commander error is bad usage
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    if (err instanceof UsageError) {
-      io.err(`secure-mlops: ${err.message}\n`);
+    if (err instanceof UsageError || isInputError(err)) {
+      io.err(`secure-mlops: ${(err as Error).message}\n`);
       return ExitCode.usage;
     }
     throw err;
@@ -38,9 +36,6 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   return exitCode;
 }
 
-/** Registers one command group on the program; its actions report their exit code through `setExit`. */
-export type CommandRegistrar = (program: Command, io: Io, setExit: (code: number) => void) => void;
-
-// Command groups that live in their own modules (attest, verify, verifier, report) add
-// themselves here, so this file stays the one place that lists the CLI's surface.
-const optionalCommands: CommandRegistrar[] = [registerAttestCommand, registerVerifyCommand];
+// The one place that lists the CLI's surface: each command group lives in its own module and
+// depends only on ./command, never on this file or on another command.
+const commands: readonly CommandRegistrar[] = [registerPreviewCommand, registerReportCommand, registerAttestCommand, registerVerifyCommand];

@@ -1,11 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Command } from "commander";
-import { ExitCode, UsageError, type Io } from "./exit";
+
+import { ExitCode, UsageError, asUsageError, packageRoot, type CommandRegistrar } from "./command";
 
 /** The package root: where Pulumi.yaml, stacks/ and policies/ live. */
-export const packageRoot = path.resolve(__dirname, "..");
-
 interface PreviewFlags {
   stack: string;
   program?: string;
@@ -15,7 +13,7 @@ interface PreviewFlags {
   sarif?: string;
 }
 
-export function registerPreviewCommand(program: Command, io: Io, setExit: (code: number) => void): void {
+export const registerPreviewCommand: CommandRegistrar = (program, io, setExit) => {
   program
     .command("preview")
     .description("Run a stack program on Pulumi's mock runtime and judge its resources with the CrossGuard pack, offline.")
@@ -51,7 +49,7 @@ export function registerPreviewCommand(program: Command, io: Io, setExit: (code:
           policyConfigFile: flags.policyConfig ? path.resolve(flags.policyConfig) : undefined,
         });
       } catch (err) {
-        throw await asInputError(err);
+        asUsageError(err);
       }
       if (flags.sarif) {
         const programFile = path.relative(process.cwd(), path.join(programDir ?? path.join(packageRoot, "stacks"), "index.ts"));
@@ -60,17 +58,4 @@ export function registerPreviewCommand(program: Command, io: Io, setExit: (code:
       io.out(flags.json ? JSON.stringify(toJson(result), null, 2) + "\n" : renderText(result) + "\n");
       setExit(result.mandatoryCount > 0 ? ExitCode.verdict : ExitCode.ok);
     });
-}
-
-/** A program, policy config or pack failure is bad input (exit 2); anything else stays internal. */
-export async function asInputError(err: unknown): Promise<unknown> {
-  const [{ ProgramError }, { PolicyConfigError }, { PolicyPackError }] = await Promise.all([
-    import("../preview/run-program"),
-    import("../preview/policy-config"),
-    import("../preview/pack-client"),
-  ]);
-  if (err instanceof ProgramError || err instanceof PolicyConfigError || err instanceof PolicyPackError) {
-    return new UsageError(err.message, { cause: err });
-  }
-  return err;
-}
+};

@@ -1,8 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Command } from "commander";
-import { ExitCode, UsageError, type Io } from "./exit";
-import { asInputError, packageRoot } from "./preview";
+
+import { ExitCode, UsageError, asUsageError, packageRoot, type CommandRegistrar } from "./command";
 
 interface ReportFlags {
   stack?: string;
@@ -11,7 +10,7 @@ interface ReportFlags {
 }
 
 /** `secure-mlops report`: the ATLAS / NIST AI RMF matrix of the pack, with a stack's verdicts. */
-export function registerReportCommand(program: Command, io: Io, setExit: (code: number) => void): void {
+export const registerReportCommand: CommandRegistrar = (program, io, setExit) => {
   program
     .command("report")
     .description("Print the pack's MITRE ATLAS / NIST AI RMF matrix, with a stack's violations per policy.")
@@ -42,9 +41,9 @@ export function registerReportCommand(program: Command, io: Io, setExit: (code: 
           matrix = buildMatrix(pack);
         }
       } catch (err) {
-        throw await asInputError(err);
+        asUsageError(err);
       }
       io.out(flags.format === "json" ? JSON.stringify(matrix, null, 2) + "\n" : flags.format === "html" ? matrixHtml(matrix) : matrixMarkdown(matrix));
       setExit(ExitCode.ok);
     });
-}
+};

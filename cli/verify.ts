@@ -1,21 +1,12 @@
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import {
-  PolicyFileError,
-  loadCertificates,
-  loadPolicy,
-  loadPublicKey,
-  loadTrustedRoot,
-  verifyArtifact,
-  type ArtifactKind,
-  type ArtifactVerification,
-  type LoadedPolicy,
-  type TrustPolicy,
-} from "../attestation";
-import { asUsageError, progressReporter } from "./attest";
-import { ExitCode, UsageError, type Io } from "./exit";
-import type { CommandRegistrar } from "./main";
+import { verifyArtifact, type ArtifactVerification } from "../attestation/artifact";
+import { loadCertificates, loadPublicKey } from "../attestation/keys";
+import { loadPolicy, type LoadedPolicy } from "../attestation/policy";
+import { type ArtifactKind } from "../attestation/statement";
+import { loadTrustedRoot, type TrustPolicy } from "../attestation/verify";
+import { ExitCode, UsageError, asUsageError, collect, progressReporter, type CommandRegistrar, type Io } from "./command";
 
 /**
  * `secure-mlops verify model|dataset DIR`: verifies the OMS signature (public key, certificate
@@ -23,8 +14,6 @@ import type { CommandRegistrar } from "./main";
  * checks the signed evidence against each policy rule. Exit 0 verified, 1 not verified (each
  * reason on its own line; `--json` for machines), 2 bad usage or unreadable input.
  */
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 interface VerifyFlags {
   key?: string;
@@ -92,14 +81,22 @@ async function trustFrom(flags: VerifyFlags): Promise<TrustPolicy[]> {
   return [];
 }
 
+/** Every schema problem a policy file error lists (`PolicyFileError.problems`), else none. */
+function problemsOf(err: unknown): readonly string[] {
+  if (typeof err !== "object" || err === null || !("problems" in err)) return [];
+  const problems = (err as { problems: unknown }).problems;
+  return Array.isArray(problems) ? problems.filter((p): p is string => typeof p === "string") : [];
+}
+
 async function policyFrom(file: string | undefined, io: Io): Promise<LoadedPolicy | undefined> {
   if (file === undefined) return undefined;
   try {
     return await loadPolicy(file);
   } catch (err) {
-    if (err instanceof PolicyFileError && err.problems.length > 1) {
+    const problems = problemsOf(err);
+    if (problems.length > 1) {
       // one line per problem first, so a bad policy file can be fixed in one pass
-      for (const p of err.problems) io.err(`${p}\n`);
+      for (const p of problems) io.err(`${p}\n`);
     }
     asUsageError(err, "--policy");
   }

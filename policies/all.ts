@@ -8,11 +8,11 @@ import { githubActionsPolicies } from "./github-actions";
 import { githubBranchPolicies } from "./github-branches";
 import { githubEnvironmentPolicies } from "./github-environments";
 import { githubRepositoryPolicies } from "./github-repository";
+import { githubRulesetPolicies } from "./github-rulesets";
 import { keyVaultPolicies } from "./keyvault";
 import { machineLearningPolicies } from "./machinelearning";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
-import { privateDnsPolicies } from "./privatedns";
 import { storagePolicies } from "./storage";
 
 /**
@@ -24,7 +24,6 @@ export const allPolicies: readonly Policy[] = [
   ...defenderPolicies,
   ...diagnosticsPolicies,
   ...networkPolicies,
-  ...privateDnsPolicies,
   ...machineLearningPolicies,
   ...keyVaultPolicies,
   ...storagePolicies,
@@ -32,6 +31,7 @@ export const allPolicies: readonly Policy[] = [
   ...authorizationPolicies,
   ...entraPolicies,
   ...githubRepositoryPolicies,
+  ...githubRulesetPolicies,
   ...githubBranchPolicies,
   ...githubActionsPolicies,
   ...githubEnvironmentPolicies,

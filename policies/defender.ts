@@ -62,4 +62,45 @@ export const defenderForContainersPresent: StackValidationPolicy = {
   validateStack: defenderPlanPresent("Containers", containerTypes, (r) => `The stack must enable Defender for Containers (Standard) so the images of '${r.name}' are scanned.`),
 };
 
-export const defenderPolicies = [defenderContainersPlanStandard, defenderForContainersPresent] as const;
+export const defenderForKeyVaultPresent: StackValidationPolicy = {
+  name: "azure-security-defender-for-key-vault-enabled",
+  description:
+    "A stack that creates a key vault must enable Defender for Key Vault (Standard) on the subscription, which " +
+    "alerts on unusual access to keys and secrets.",
+  severity: "medium",
+  remediationSteps:
+    "Create `azure-native:security:Pricing` `KeyVaults` with `pricingTier: \"Standard\"` (MlWorkspace does by " +
+    "default), or set `managedOutsideStack` when a landing zone owns the plan.",
+  ...mapped({
+    atlas: ["AML.M0024", "AML.M0005"],
+    nist: ["MEASURE-2.4", "MANAGE-4.1"],
+    checkov: ["CKV_AZURE_87"],
+    azurePolicy: ["0e6763cc-5078-4e64-889d-ff4d9a839047"],
+    tags: ["security", "defender", "keyvault"],
+  }),
+  configSchema: managedOutsideStackSchema,
+  validateStack: defenderPlanPresent("KeyVaults", ["azure-native:keyvault:Vault"], (r) => `The stack must enable Defender for Key Vault (Standard) for the key vault '${r.name}'.`),
+};
+
+export const defenderForStoragePresent: StackValidationPolicy = {
+  name: "azure-security-defender-for-storage-enabled",
+  description:
+    "A stack that creates a storage account must enable Defender for Storage (Standard) on the subscription, which " +
+    "scans uploads for malware and alerts on unusual access to data.",
+  severity: "medium",
+  remediationSteps:
+    "Create `azure-native:security:Pricing` `StorageAccounts` with `pricingTier: \"Standard\"` and subPlan " +
+    "`DefenderForStorageV2` (MlWorkspace does by default), or set `managedOutsideStack` when a landing zone owns it.",
+  ...mapped({
+    atlas: ["AML.M0007", "AML.M0024"],
+    nist: ["MEASURE-2.4", "MANAGE-4.1"],
+    checkov: ["CKV_AZURE_84"],
+    azurePolicy: ["640d2586-54d2-465f-877f-9ffc1d2109f4"],
+    tags: ["security", "defender", "storage"],
+  }),
+  configSchema: managedOutsideStackSchema,
+  validateStack: defenderPlanPresent("StorageAccounts", ["azure-native:storage:StorageAccount"], (r) => `The stack must enable Defender for Storage (Standard) for the storage account '${r.name}'.`),
+};
+
+// Defender plans are subscription-wide; each is required where the stack creates what it protects.
+export const defenderPolicies = [defenderContainersPlanStandard, defenderForContainersPresent, defenderForKeyVaultPresent, defenderForStoragePresent] as const;

@@ -2,13 +2,9 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import {
   branchGroups,
   branchScopeSchema,
-  defaultBranchOf,
   defaultBranchScope,
-  githubTypes,
   missingForTier,
-  protectionLayers,
   protectionLayerTypes,
-  repositoriesOf,
   scorecardTier,
   type BranchScope,
   type LayerRules,
@@ -333,51 +329,7 @@ export const branchScorecardTier = branchRulePolicy({
   },
 });
 
-export const repositoryBranchesProtected: StackValidationPolicy = {
-  name: "github-repository-default-branch-protected",
-  description:
-    "Every repository a stack defines must have its default branch, and the branches listed in `requiredBranches`, covered by an active ruleset or branch protection rule.",
-  severity: "critical",
-  remediationSteps:
-    "Add a github.RepositoryRuleset with `enforcement: \"active\"`, `target: \"branch\"` and `conditions.refName.includes: [\"~DEFAULT_BRANCH\"]` " +
-    "(or use the ProtectedRepository component).",
-  ...githubMapped({
-    atlas: ["AML.M0005", "AML.M0013"],
-    nist: ["GOVERN-1.4", "MEASURE-2.7"],
-    allstar: ["branch_protection/EnforceDefault", "branch_protection/EnforceBranches"],
-    legitify: ["missing_default_branch_protection"],
-    checkov: ["CKV2_GIT_1"],
-    tags: ["github", "branch-protection"],
-  }),
-  configSchema: {
-    properties: {
-      defaultBranch: branchScopeSchema.defaultBranch,
-      requiredBranches: {
-        type: "array",
-        items: { type: "string" },
-        default: [],
-        description: "Branches, besides the default branch, that every repository of the stack must protect.",
-      },
-    },
-  },
-  validateStack: stackOfTypes([githubTypes.repository], (args, report) => {
-    const config = args.getConfig<{ defaultBranch?: string; requiredBranches?: string[] }>();
-    const scope = { branches: [], defaultBranch: config.defaultBranch ?? defaultBranchScope.defaultBranch };
-    const repositories = repositoriesOf(args.resources);
-    const layers = protectionLayers(args.resources).filter((l) => l.active);
-    for (const repo of repositories) {
-      const defaultBranch = defaultBranchOf(repo.name, args.resources, repositories, scope);
-      for (const branch of new Set([defaultBranch, ...(config.requiredBranches ?? [])])) {
-        if (layers.some((l) => l.appliesTo(repo) && l.covers(branch, defaultBranch))) continue;
-        const which = branch === defaultBranch ? "default branch" : "branch";
-        report(`The ${which} '${branch}' of repository '${repo.name}' must be protected by an active ruleset or branch protection rule.`, repo.urn);
-      }
-    }
-  }),
-};
-
 export const githubBranchPolicies = [
-  repositoryBranchesProtected,
   branchBlocksForcePush,
   branchBlocksDeletion,
   branchRequiresReviews,

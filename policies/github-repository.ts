@@ -1,6 +1,6 @@
 import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
-import { get, githubTypes, repositoriesOf, repositoryKeyOf } from "./lib/github";
+import { branchScopeSchema, defaultBranchOf, defaultBranchScope, get, githubTypes, protectionLayers, repositoriesOf, repositoryKeyOf } from "./lib/github";
 import { githubMapped } from "./lib/github-controls";
 import { anyOfTypes, stackOfTypes } from "./lib/types";
 
@@ -162,31 +162,6 @@ export const webhookSecure: ResourceValidationPolicy = {
   )),
 };
 
-export const rulesetActive: ResourceValidationPolicy = {
-  name: "github-ruleset-enforcement-active",
-  description: "Branch rulesets must be active: a disabled or evaluate-only ruleset looks like protection and enforces nothing.",
-  severity: "high",
-  remediationSteps: "Set `enforcement: \"active\"` on the ruleset (use `evaluate` only in a dev policy config while trying rules out).",
-  ...githubMapped({
-    atlas: ["AML.M0005"],
-    nist: ["GOVERN-1.4", "MEASURE-2.7"],
-    legitify: ["missing_default_branch_protection"],
-    tags: ["github", "branch-protection"],
-  }),
-  validateResource: anyOfTypes([
-    validateResourceOfType(github.RepositoryRuleset, (ruleset, _args, report) => {
-      if (ruleset.target === "branch" && ruleset.enforcement !== "active") {
-        report(`The ruleset must be active (its enforcement is '${String(ruleset.enforcement)}').`);
-      }
-    }),
-    validateResourceOfType(github.OrganizationRuleset, (ruleset, _args, report) => {
-      if (ruleset.target === "branch" && ruleset.enforcement !== "active") {
-        report(`The organization ruleset must be active (its enforcement is '${String(ruleset.enforcement)}').`);
-      }
-    }),
-  ]),
-};
-
 const codeownersPaths = ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"];
 
 export const repositorySecuritySettingsManaged: StackValidationPolicy = {
@@ -231,7 +206,51 @@ export const repositorySecuritySettingsManaged: StackValidationPolicy = {
   }),
 };
 
+export const repositoryBranchesProtected: StackValidationPolicy = {
+  name: "github-repository-default-branch-protected",
+  description:
+    "Every repository a stack defines must have its default branch, and the branches listed in `requiredBranches`, covered by an active ruleset or branch protection rule.",
+  severity: "critical",
+  remediationSteps:
+    "Add a github.RepositoryRuleset with `enforcement: \"active\"`, `target: \"branch\"` and `conditions.refName.includes: [\"~DEFAULT_BRANCH\"]` " +
+    "(or use the ProtectedRepository component).",
+  ...githubMapped({
+    atlas: ["AML.M0005", "AML.M0013"],
+    nist: ["GOVERN-1.4", "MEASURE-2.7"],
+    allstar: ["branch_protection/EnforceDefault", "branch_protection/EnforceBranches"],
+    legitify: ["missing_default_branch_protection"],
+    checkov: ["CKV2_GIT_1"],
+    tags: ["github", "branch-protection"],
+  }),
+  configSchema: {
+    properties: {
+      defaultBranch: branchScopeSchema.defaultBranch,
+      requiredBranches: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "Branches, besides the default branch, that every repository of the stack must protect.",
+      },
+    },
+  },
+  validateStack: stackOfTypes([githubTypes.repository], (args, report) => {
+    const config = args.getConfig<{ defaultBranch?: string; requiredBranches?: string[] }>();
+    const scope = { branches: [], defaultBranch: config.defaultBranch ?? defaultBranchScope.defaultBranch };
+    const repositories = repositoriesOf(args.resources);
+    const layers = protectionLayers(args.resources).filter((l) => l.active);
+    for (const repo of repositories) {
+      const defaultBranch = defaultBranchOf(repo.name, args.resources, repositories, scope);
+      for (const branch of new Set([defaultBranch, ...(config.requiredBranches ?? [])])) {
+        if (layers.some((l) => l.appliesTo(repo) && l.covers(branch, defaultBranch))) continue;
+        const which = branch === defaultBranch ? "default branch" : "branch";
+        report(`The ${which} '${branch}' of repository '${repo.name}' must be protected by an active ruleset or branch protection rule.`, repo.urn);
+      }
+    }
+  }),
+};
+
 export const githubRepositoryPolicies = [
+  repositoryBranchesProtected,
   repositoryPrivate,
   repositorySecretScanning,
   repositoryVulnerabilityAlerts,
@@ -239,6 +258,5 @@ export const githubRepositoryPolicies = [
   repositoryForkingDisabled,
   repositoryMergeSettings,
   webhookSecure,
-  rulesetActive,
   repositorySecuritySettingsManaged,
 ] as const;

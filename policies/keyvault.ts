@@ -1,14 +1,12 @@
 import {
   validateResourceOfType,
   type ResourceValidationPolicy,
-  type StackValidationPolicy,
 } from "@pulumi/policy";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { isoDurationSeconds } from "./lib/duration";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed } from "./lib/preview";
 import { sameEnum } from "./lib/values";
-import { defenderPlanPresent, managedOutsideStackSchema } from "./lib/defender-plan";
 
 // Azure Key Vault: vaults, keys and secrets. The vault holds the ML workspace's secrets and its
 // customer-managed key, so losing it (purge) or opening it (access policies, public network) is
@@ -244,27 +242,7 @@ export const secretContentType: ResourceValidationPolicy = {
   }),
 };
 
-export const defenderForKeyVaultPresent: StackValidationPolicy = {
-  name: "azure-security-defender-for-key-vault-enabled",
-  description:
-    "A stack that creates a key vault must enable Defender for Key Vault (Standard) on the subscription, which " +
-    "alerts on unusual access to keys and secrets.",
-  severity: "medium",
-  remediationSteps:
-    "Create `azure-native:security:Pricing` `KeyVaults` with `pricingTier: \"Standard\"` (MlWorkspace does by " +
-    "default), or set `managedOutsideStack` when a landing zone owns the plan.",
-  ...mapped({
-    atlas: ["AML.M0024", "AML.M0005"],
-    nist: ["MEASURE-2.4", "MANAGE-4.1"],
-    checkov: ["CKV_AZURE_87"],
-    azurePolicy: ["0e6763cc-5078-4e64-889d-ff4d9a839047"],
-    tags: ["security", "defender", "keyvault"],
-  }),
-  configSchema: managedOutsideStackSchema,
-  validateStack: defenderPlanPresent("KeyVaults", ["azure-native:keyvault:Vault"], (r) => `The stack must enable Defender for Key Vault (Standard) for the key vault '${r.name}'.`),
-};
-
-export const keyVaultPolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [
+export const keyVaultPolicies: readonly ResourceValidationPolicy[] = [
   vaultRbacAuthorization,
   vaultPurgeProtection,
   vaultSoftDelete,
@@ -274,5 +252,4 @@ export const keyVaultPolicies: readonly (ResourceValidationPolicy | StackValidat
   keyHsmBacked,
   secretExpiration,
   secretContentType,
-  defenderForKeyVaultPresent,
 ];

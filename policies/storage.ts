@@ -1,14 +1,12 @@
 import {
   validateResourceOfType,
   type ResourceValidationPolicy,
-  type StackValidationPolicy,
 } from "@pulumi/policy";
 import * as storage from "@pulumi/azure-native/storage";
 import { sasPeriodSeconds } from "./lib/duration";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed } from "./lib/preview";
 import { sameEnum } from "./lib/values";
-import { defenderPlanPresent, managedOutsideStackSchema } from "./lib/defender-plan";
 
 // Azure Storage accounts, blob services and containers: where training data, models and job
 // outputs of the ML workspace live. ARM defaults differ across API versions, so a policy that
@@ -385,27 +383,7 @@ export const blobContainerPrivate: ResourceValidationPolicy = {
   }),
 };
 
-export const defenderForStoragePresent: StackValidationPolicy = {
-  name: "azure-security-defender-for-storage-enabled",
-  description:
-    "A stack that creates a storage account must enable Defender for Storage (Standard) on the subscription, which " +
-    "scans uploads for malware and alerts on unusual access to data.",
-  severity: "medium",
-  remediationSteps:
-    "Create `azure-native:security:Pricing` `StorageAccounts` with `pricingTier: \"Standard\"` and subPlan " +
-    "`DefenderForStorageV2` (MlWorkspace does by default), or set `managedOutsideStack` when a landing zone owns it.",
-  ...mapped({
-    atlas: ["AML.M0007", "AML.M0024"],
-    nist: ["MEASURE-2.4", "MANAGE-4.1"],
-    checkov: ["CKV_AZURE_84"],
-    azurePolicy: ["640d2586-54d2-465f-877f-9ffc1d2109f4"],
-    tags: ["security", "defender", "storage"],
-  }),
-  configSchema: managedOutsideStackSchema,
-  validateStack: defenderPlanPresent("StorageAccounts", ["azure-native:storage:StorageAccount"], (r) => `The stack must enable Defender for Storage (Standard) for the storage account '${r.name}'.`),
-};
-
-export const storagePolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [
+export const storagePolicies: readonly ResourceValidationPolicy[] = [
   accountHttpsOnly,
   accountMinimumTls,
   accountBlobPublicAccessDisabled,
@@ -422,5 +400,4 @@ export const storagePolicies: readonly (ResourceValidationPolicy | StackValidati
   blobServiceSoftDelete,
   blobServiceVersioning,
   blobContainerPrivate,
-  defenderForStoragePresent,
 ];

@@ -3,15 +3,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  BundleError,
-  SignatureError,
-  legacyPreAuthEncoding,
-  parseBundle,
-  preAuthEncoding,
-  verifyBundleSignature,
-  type TrustPolicy,
-} from "../../attestation";
+import { legacyPreAuthEncoding, parseBundle, preAuthEncoding } from "../../attestation/bundle";
+import { BundleError, SignatureError } from "../../attestation/errors";
+import { verifyBundleSignature, type TrustPolicy } from "../../attestation/verify";
 import { pythonBytesRepr } from "../../attestation/bundle";
 import { MT, generateKey, keyBundleOver } from "./helpers";
 

@@ -2,7 +2,10 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SignatureError, parseBundle, verifyBundleSignature, verifyCertificateChain } from "../../attestation";
+import { parseBundle } from "../../attestation/bundle";
+import { verifyCertificateChain } from "../../attestation/chain";
+import { SignatureError } from "../../attestation/errors";
+import { verifyBundleSignature } from "../../attestation/verify";
 import { cleanupTemp, dsseSign, openssl, tempDir } from "./helpers";
 
 /**

@@ -2,29 +2,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  CYCLONEDX_PREDICATE_TYPE,
-  InputError,
-  LICENSE_PREDICATE_TYPE,
-  VULNS_PREDICATE_TYPE,
-  attestDirectory,
-  buildEvidence,
-  buildMlBom,
-  closeHashPool,
-  detectLicenseText,
-  findLicenses,
-  normaliseLicenseId,
-  normaliseSeverity,
-  parseBundle,
-  parseFrontMatter,
-  parseMetrics,
-  parseModelStatement,
-  parseScanReport,
-  readEvidenceLines,
-  signAndStoreEvidence,
-  verifyEvidence,
-  type ModelStatement,
-} from "../../attestation";
+import { parseBundle } from "../../attestation/bundle";
+import { InputError } from "../../attestation/errors";
+import { CYCLONEDX_PREDICATE_TYPE, LICENSE_PREDICATE_TYPE, VULNS_PREDICATE_TYPE, buildEvidence, buildMlBom, detectLicenseText, findLicenses, normaliseLicenseId, normaliseSeverity, parseFrontMatter, parseMetrics, parseScanReport, readEvidenceLines, signAndStoreEvidence, verifyEvidence } from "../../attestation/evidence";
+import { closeHashPool } from "../../attestation/hash-pool";
+import { attestDirectory } from "../../attestation/sign";
+import { parseModelStatement, type ModelStatement } from "../../attestation/statement";
 import { cleanupTemp, generateKey, sha256Hex, tempDir, writeTree, type TestKey } from "./helpers";
 
 afterAll(async () => {

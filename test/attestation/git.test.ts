@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { readGitSource, redactRemote } from "../../attestation";
+import { readGitSource, redactRemote } from "../../attestation/git";
 import { parseGitConfig } from "../../attestation/git";
 import { cleanupTemp, tempDir, writeTree } from "./helpers";
 

@@ -3,7 +3,8 @@ import { createHash, generateKeyPairSync, sign as cryptoSign, type KeyObject } f
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { parsePrivateKey, parsePublicKey, preAuthEncoding, type LoadedPrivateKey, type LoadedPublicKey } from "../../attestation";
+import { preAuthEncoding } from "../../attestation/bundle";
+import { parsePrivateKey, parsePublicKey, type LoadedPrivateKey, type LoadedPublicKey } from "../../attestation/keys";
 
 /** The interop vectors (never edited; copied before any tampering). */
 export const VECTORS = path.resolve(__dirname, "../fixtures/vectors");

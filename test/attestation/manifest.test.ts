@@ -4,16 +4,8 @@ import { appendFileSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeF
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  closeHashPool,
-  compareManifests,
-  compareResourceNames,
-  computeManifest,
-  isSafeRelativePath,
-  listModelFiles,
-  parseResourceName,
-  rootDigestOf,
-} from "../../attestation";
+import { closeHashPool } from "../../attestation/hash-pool";
+import { compareManifests, compareResourceNames, computeManifest, isSafeRelativePath, listModelFiles, parseResourceName, rootDigestOf } from "../../attestation/manifest";
 import { compareCodePoints, shardRanges } from "../../attestation/manifest";
 import { hashTasks } from "../../attestation/hash-pool";
 import { cleanupTemp, sha256Hex, tempDir, writeTree } from "./helpers";

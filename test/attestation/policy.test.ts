@@ -3,19 +3,15 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import {
-  PolicyFileError,
-  attestDirectory,
-  buildEvidence,
-  closeHashPool,
-  loadPolicy,
-  parseBundle,
-  parseModelStatement,
-  parsePolicy,
-  parsePublicKey,
-  signAndStoreEvidence,
-  verifyArtifact,
-} from "../../attestation";
+import { verifyArtifact } from "../../attestation/artifact";
+import { parseBundle } from "../../attestation/bundle";
+import { PolicyFileError } from "../../attestation/errors";
+import { buildEvidence, signAndStoreEvidence } from "../../attestation/evidence";
+import { closeHashPool } from "../../attestation/hash-pool";
+import { parsePublicKey } from "../../attestation/keys";
+import { loadPolicy, parsePolicy } from "../../attestation/policy";
+import { attestDirectory } from "../../attestation/sign";
+import { parseModelStatement } from "../../attestation/statement";
 import { cleanupTemp, generateKey, tempDir, writeKey, writeTree } from "./helpers";
 
 afterAll(async () => {

@@ -4,14 +4,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  OMS_PREDICATE_TYPE,
-  attestDirectory,
-  closeHashPool,
-  signStatement,
-  verifyDirectory,
-  type TrustPolicy,
-} from "../../attestation";
+import { closeHashPool } from "../../attestation/hash-pool";
+import { attestDirectory, signStatement } from "../../attestation/sign";
+import { OMS_PREDICATE_TYPE } from "../../attestation/statement";
+import { verifyDirectory, type TrustPolicy } from "../../attestation/verify";
 import { cleanupTemp, generateKey, keyBundleOver, readJson, sha256Hex, statementOf, tempDir, writeTree, type TestKey } from "./helpers";
 
 afterAll(async () => {

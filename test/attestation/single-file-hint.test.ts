@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadPublicKey, verifyDirectory } from "../../attestation";
+import { loadPublicKey } from "../../attestation/keys";
+import { verifyDirectory } from "../../attestation/verify";
 import { MT, MT_KEYS } from "./helpers";
 
 describe("when a single-file signature is verified against its folder", () => {

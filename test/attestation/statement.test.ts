@@ -1,15 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  OMS_LEGACY_PREDICATE_TYPE,
-  OMS_PREDICATE_TYPE,
-  StatementError,
-  buildModelStatement,
-  encodeStatement,
-  parseModelStatement,
-  rootDigestOf,
-  type Manifest,
-} from "../../attestation";
+import { StatementError } from "../../attestation/errors";
+import { rootDigestOf, type Manifest } from "../../attestation/manifest";
+import { OMS_LEGACY_PREDICATE_TYPE, OMS_PREDICATE_TYPE, buildModelStatement, encodeStatement, parseModelStatement } from "../../attestation/statement";
 import { sha256Hex } from "./helpers";
 
 const d1 = sha256Hex("one");

@@ -1,15 +1,10 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  closeHashPool,
-  loadCertificates,
-  loadPublicKey,
-  loadTrustedRoot,
-  parseBundle,
-  verifyDirectory,
-  type TrustPolicy,
-} from "../../attestation";
+import { parseBundle } from "../../attestation/bundle";
+import { closeHashPool } from "../../attestation/hash-pool";
+import { loadCertificates, loadPublicKey } from "../../attestation/keys";
+import { loadTrustedRoot, verifyDirectory, type TrustPolicy } from "../../attestation/verify";
 import { IBM_IDENTITY, IBM_ISSUER, MT, MT_KEYS, SPEC, cleanupTemp, copyVector, generateKey, openssl, tempDir } from "./helpers";
 
 type Method = "elliptic-key" | "certificate" | "sigstore";

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeHashPool } from "../../attestation";
+import { closeHashPool } from "../../attestation/hash-pool";
 import { main } from "../../cli/main";
 import { IBM_IDENTITY, IBM_ISSUER, MT, MT_KEYS, cleanupTemp, generateKey, tempDir, writeKey, writeTree } from "../attestation/helpers";
 

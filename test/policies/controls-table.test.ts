@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { allPolicies } from "../../policies/all";
-import { readmePath, renderControlsTable, tableBegin, tableEnd, withTable } from "../../policies/controls-table";
+import { readmePath, renderControlsTable, tableBegin, tableEnd, withTable } from "../../tools/controls-table";
 import { azurePolicyNames } from "../../policies/lib/azure-policy-names";
 import { tagPrefix } from "../../policies/lib/frameworks";
 import { idsWithPrefix } from "../../policies/lib/metadata";
@@ -13,7 +13,7 @@ const readme = fs.readFileSync(readmePath, "utf8");
 const region = readme.slice(readme.indexOf(tableBegin) + tableBegin.length, readme.indexOf(tableEnd)).trim();
 
 describe("the control table of policies/README.md", () => {
-  it("is exactly what the policies' metadata generates (run `npx tsx policies/controls-table.ts` when this fails)", () => {
+  it("is exactly what the policies' metadata generates (run `npx tsx tools/controls-table.ts` when this fails)", () => {
     expect(region).toBe(renderControlsTable(allPolicies));
   });
 
@@ -39,7 +39,7 @@ describe("the control table of policies/README.md", () => {
     expect(() => withTable("no markers", "new")).toThrow(/has no generated region/);
   });
 
-  it("checks from the command line without npm (npx tsx policies/controls-table.ts --check)", () => {
+  it("checks from the command line without npm (npx tsx tools/controls-table.ts --check)", () => {
     const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
     expect(() => execFileSync(tsx, [path.join(repoRoot, "policies", "controls-table.ts"), "--check"], { cwd: repoRoot, stdio: "pipe" })).not.toThrow();
   });

@@ -4,7 +4,7 @@ import { startTestPack, type TestPack } from "../support/harness";
 
 /**
  * The exact policies of the pack, in order. Adding or removing a policy is a reviewed change:
- * update this list (and `npx tsx policies/controls-table.ts`) in the same commit.
+ * update this list (and `npx tsx tools/controls-table.ts`) in the same commit.
  */
 const pinned = [
   "azure-containerregistry-registry-admin-user-disabled",
@@ -23,6 +23,8 @@ const pinned = [
   "azure-containerregistry-webhook-https",
   "azure-security-pricing-containers-standard",
   "azure-security-defender-for-containers-enabled",
+  "azure-security-defender-for-key-vault-enabled",
+  "azure-security-defender-for-storage-enabled",
   "azure-monitor-diagnostic-settings-present",
   "azure-network-private-endpoint-present",
   "azure-network-private-endpoint-dns-zone-group",
@@ -52,7 +54,6 @@ const pinned = [
   "azure-keyvault-key-hsm-backed",
   "azure-keyvault-secret-expiration",
   "azure-keyvault-secret-content-type",
-  "azure-security-defender-for-key-vault-enabled",
   "azure-storage-account-https-only",
   "azure-storage-account-minimum-tls",
   "azure-storage-account-blob-public-access-disabled",
@@ -69,7 +70,6 @@ const pinned = [
   "azure-storage-blob-service-soft-delete",
   "azure-storage-blob-service-versioning",
   "azure-storage-blob-container-private",
-  "azure-security-defender-for-storage-enabled",
   "azure-applicationinsights-component-workspace-based",
   "azure-applicationinsights-component-local-auth-disabled",
   "azure-applicationinsights-component-public-network-disabled",
@@ -89,6 +89,7 @@ const pinned = [
   "azuread-application-federated-credential-limit",
   "azuread-group-security-enabled",
   "azuread-group-owner-present",
+  "github-repository-default-branch-protected",
   "github-repository-private",
   "github-repository-secret-scanning",
   "github-repository-vulnerability-alerts",
@@ -96,9 +97,8 @@ const pinned = [
   "github-repository-forking-disabled",
   "github-repository-merge-settings",
   "github-repository-webhook-secure",
-  "github-ruleset-enforcement-active",
   "github-repository-security-settings-managed",
-  "github-repository-default-branch-protected",
+  "github-ruleset-enforcement-active",
   "github-branch-protection-blocks-force-push",
   "github-branch-protection-blocks-deletion",
   "github-branch-protection-requires-reviews",
