@@ -15,19 +15,7 @@
  * segments, a segment starting with `.` or ending with `.lock`, a trailing `.`, and a leading `-`. Those rules apply to the
  * literal parts; the glob characters `* ? [ ]` are the pattern's own syntax.
  */
-
-/** A branch pattern or name is malformed; `index` is the 0-based position of the fault, or -1. */
-export class BranchPatternError extends Error {
-  readonly code = "INVALID_BRANCH_PATTERN" as const;
-  constructor(
-    readonly pattern: string,
-    readonly index: number,
-    readonly reason: string,
-  ) {
-    super(`branch pattern ${JSON.stringify(pattern)} ${reason}${index >= 0 ? ` (at character ${index + 1})` : ""}`);
-    this.name = "BranchPatternError";
-  }
-}
+import { BranchPatternError } from "./errors";
 
 type ClassItem = { readonly from: string; readonly to: string };
 type Token =

@@ -10,6 +10,7 @@ import {
 import { isBroadScope, scopeLevel } from "../constants/scopes";
 import { mapped } from "./lib/metadata";
 import { sameEnum } from "./lib/values";
+import { knobsOf } from "./lib/config";
 
 // Azure RBAC: who gets which role where. Roles go to groups and service principals, never to
 // users; the roles that own or grant access stay below subscription scope and, when they can grant,
@@ -46,7 +47,7 @@ export const roleAssignmentNoUserPrincipal: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(authorization.RoleAssignment, (assignment, args, report) => {
-    const { allowedPrincipalTypes = ["Group", "ServicePrincipal"] } = args.getConfig<{ allowedPrincipalTypes?: string[] }>();
+    const { allowedPrincipalTypes } = knobsOf<{ allowedPrincipalTypes: string[] }>(roleAssignmentNoUserPrincipal, args);
     const type: unknown = assignment.principalType;
     if (type === undefined || type === null || type === "") {
       // ARM infers the type when it is missing, so an omitted type can hide a user.
@@ -182,7 +183,7 @@ export const roleDefinitionNoWildcardActions: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(authorization.RoleDefinition, (definition, args, report) => {
-    const { allowReadWildcards = false } = args.getConfig<{ allowReadWildcards?: boolean }>();
+    const { allowReadWildcards } = knobsOf<{ allowReadWildcards: boolean }>(roleDefinitionNoWildcardActions, args);
     const wild = permissionsOf(definition).flatMap((p) =>
       [...(p.actions ?? []), ...(p.dataActions ?? [])].filter(
         (a) => typeof a === "string" && a.includes("*") && !(allowReadWildcards && a.toLowerCase().endsWith("/read") && a !== "*/read"),

@@ -2,6 +2,7 @@ import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/p
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import { mapped } from "./lib/metadata";
 import { isEnabledStatus, sameEnum } from "./lib/values";
+import { knobsOf } from "./lib/config";
 
 // Azure Container Registry. Docker Content Trust (Checkov CKV_AZURE_164) is deliberately not
 // required: Azure retires it (removed March 31, 2028); image signatures are checked by the
@@ -73,7 +74,7 @@ export const registryPublicNetworkDisabled: ResourceValidationPolicy = {
   validateResource: validateResourceOfType(containerregistry.Registry, (registry, args, report) => {
     // ARM's default for publicNetworkAccess is Enabled, so a missing value is public.
     if (sameEnum(registry.publicNetworkAccess, "Disabled")) return;
-    const { allowPublicWithIpRules } = args.getConfig<{ allowPublicWithIpRules?: boolean }>();
+    const { allowPublicWithIpRules } = knobsOf<{ allowPublicWithIpRules: boolean }>(registryPublicNetworkDisabled, args);
     const rules = registry.networkRuleSet;
     const restricted = rules !== undefined && sameEnum(rules.defaultAction, "Deny") && (rules.ipRules ?? []).length > 0;
     if (allowPublicWithIpRules === true && restricted) return;
@@ -146,7 +147,7 @@ export const registryRetentionEnabled: ResourceValidationPolicy = {
       report("The container registry must have a retention policy for untagged manifests enabled.");
       return;
     }
-    const { maxDays = 30 } = args.getConfig<{ maxDays?: number }>();
+    const { maxDays } = knobsOf<{ maxDays: number }>(registryRetentionEnabled, args);
     // ARM's default retention is 7 days when the policy is enabled without a value.
     const days = retention?.days ?? 7;
     if (days > maxDays) {
@@ -256,7 +257,7 @@ export const registryCustomerManagedKey: ResourceValidationPolicy = {
   },
   validateResource: validateResourceOfType(containerregistry.Registry, (registry, args, report) => {
     const encryption = registry.encryption;
-    const { required = false } = args.getConfig<{ required?: boolean }>();
+    const { required } = knobsOf<{ required: boolean }>(registryCustomerManagedKey, args);
     if (encryption === undefined || sameEnum(encryption.status, "disabled")) {
       if (required) report("The container registry must be encrypted with a customer-managed key.");
       return;

@@ -17,6 +17,7 @@ import { builtInRoleOf, readOnlyRoles } from "../constants/roles";
 import { mapped } from "./lib/metadata";
 import { lowerCaseProp } from "./lib/stack";
 import { anyOfTypes, stackOfTypes } from "./lib/types";
+import { knobsOf } from "./lib/config";
 
 // Entra ID: identities without secrets. Applications and service principals authenticate through
 // federated identity credentials only; those trust GitHub's issuer, the token-exchange audience
@@ -108,7 +109,7 @@ export const federatedCredentialTrustedIssuer: ResourceValidationPolicy = {
   },
   validateResource: anyOfTypes([azuread.ApplicationFederatedIdentityCredential, azuread.ApplicationFlexibleFederatedIdentityCredential, managedidentity.FederatedIdentityCredential].map((type) =>
     validateResourceOfType(type as typeof azuread.ApplicationFederatedIdentityCredential, (credential, args, report) => {
-      const { allowedIssuers = [githubActionsIssuer], allowAksIssuers = true } = args.getConfig<IssuerConfig>();
+      const { allowedIssuers, allowAksIssuers } = knobsOf<Required<IssuerConfig>>(federatedCredentialTrustedIssuer, args);
       const issuer: unknown = credential.issuer;
       if (typeof issuer === "string" && (allowedIssuers.includes(issuer) || (allowAksIssuers && aksIssuerPattern.test(issuer)))) return;
       report(`The federated credential must trust an allowed issuer (${allowedIssuers.join(", ")}${allowAksIssuers ? " or an AKS OIDC issuer" : ""}), not ${JSON.stringify(issuer ?? null)}.`);
@@ -134,19 +135,19 @@ export const federatedCredentialExchangeAudience: ResourceValidationPolicy = {
   },
   validateResource: anyOfTypes([
     validateResourceOfType(azuread.ApplicationFederatedIdentityCredential, (credential, args, report) => {
-      const { allowedAudiences = [azureTokenExchangeAudience] } = args.getConfig<{ allowedAudiences?: string[] }>();
+      const { allowedAudiences } = knobsOf<{ allowedAudiences: string[] }>(federatedCredentialExchangeAudience, args);
       const audiences: unknown[] = Array.isArray(credential.audiences) ? credential.audiences : [];
       if (audiences.length === 1 && allowedAudiences.includes(String(audiences[0]))) return;
       report(`The federated credential must accept exactly one audience, ${allowedAudiences.join(" or ")} (got ${JSON.stringify(audiences)}).`);
     }),
     validateResourceOfType(managedidentity.FederatedIdentityCredential, (credential, args, report) => {
-      const { allowedAudiences = [azureTokenExchangeAudience] } = args.getConfig<{ allowedAudiences?: string[] }>();
+      const { allowedAudiences } = knobsOf<{ allowedAudiences: string[] }>(federatedCredentialExchangeAudience, args);
       const audiences: unknown[] = Array.isArray(credential.audiences) ? credential.audiences : [];
       if (audiences.length === 1 && allowedAudiences.includes(String(audiences[0]))) return;
       report(`The federated credential must accept exactly one audience, ${allowedAudiences.join(" or ")} (got ${JSON.stringify(audiences)}).`);
     }),
     validateResourceOfType(azuread.ApplicationFlexibleFederatedIdentityCredential, (credential, args, report) => {
-      const { allowedAudiences = [azureTokenExchangeAudience] } = args.getConfig<{ allowedAudiences?: string[] }>();
+      const { allowedAudiences } = knobsOf<{ allowedAudiences: string[] }>(federatedCredentialExchangeAudience, args);
       if (typeof credential.audience === "string" && allowedAudiences.includes(credential.audience)) return;
       report(`The federated credential must accept exactly one audience, ${allowedAudiences.join(" or ")} (got ${JSON.stringify(credential.audience ?? null)}).`);
     }),
@@ -159,8 +160,8 @@ interface SubjectConfig {
 }
 
 /** Why a credential's subject is refused, or undefined; GitHub subjects are parsed, others only checked for wildcards. */
-function subjectVerdict(issuer: unknown, subject: unknown, config: SubjectConfig): string | undefined {
-  const { githubIssuers = [githubActionsIssuer], allowedOwners = [] } = config;
+function subjectVerdict(issuer: unknown, subject: unknown, config: Required<SubjectConfig>): string | undefined {
+  const { githubIssuers, allowedOwners } = config;
   const text = typeof subject === "string" ? subject : "";
   if (typeof issuer !== "string" || !githubIssuers.includes(issuer)) {
     if (text.length === 0) return "The federated credential must have a subject.";
@@ -208,15 +209,15 @@ export const federatedCredentialPinnedSubject: ResourceValidationPolicy = {
   },
   validateResource: anyOfTypes([
     validateResourceOfType(azuread.ApplicationFederatedIdentityCredential, (credential, args, report) => {
-      const verdict = subjectVerdict(credential.issuer, credential.subject, args.getConfig<SubjectConfig>());
+      const verdict = subjectVerdict(credential.issuer, credential.subject, knobsOf<Required<SubjectConfig>>(federatedCredentialPinnedSubject, args));
       if (verdict !== undefined) report(verdict);
     }),
     validateResourceOfType(managedidentity.FederatedIdentityCredential, (credential, args, report) => {
-      const verdict = subjectVerdict(credential.issuer, credential.subject, args.getConfig<SubjectConfig>());
+      const verdict = subjectVerdict(credential.issuer, credential.subject, knobsOf<Required<SubjectConfig>>(federatedCredentialPinnedSubject, args));
       if (verdict !== undefined) report(verdict);
     }),
     validateResourceOfType(azuread.ApplicationFlexibleFederatedIdentityCredential, (credential, args, report) => {
-      const { githubIssuers = [githubActionsIssuer] } = args.getConfig<SubjectConfig>();
+      const { githubIssuers } = knobsOf<Required<SubjectConfig>>(federatedCredentialPinnedSubject, args);
       if (typeof credential.issuer === "string" && githubIssuers.includes(credential.issuer)) {
         report("The flexible federated credential must not trust GitHub: its claims expression matches many workflow runs; use one pinned subject per context.");
       }
@@ -283,7 +284,7 @@ export const federatedCredentialWriterEnvironmentSubject: StackValidationPolicy 
     },
   },
   validateStack: stackOfTypes([types.ficApp, types.ficIdentity], (args, report) => {
-    const { githubIssuers = [githubActionsIssuer] } = args.getConfig<{ githubIssuers?: string[] }>();
+    const { githubIssuers } = knobsOf<{ githubIssuers: string[] }>(federatedCredentialWriterEnvironmentSubject, args);
     const assignments = args.resources.filter((r) => r.type === types.roleAssignment);
     for (const credential of args.resources.filter((r) => r.type === types.ficApp || r.type === types.ficIdentity)) {
       if (!githubIssuers.includes(String(credential.props["issuer"]))) continue;

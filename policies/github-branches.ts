@@ -2,7 +2,6 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import {
   branchGroups,
   branchScopeSchema,
-  defaultBranchScope,
   missingForTier,
   protectionLayerTypes,
   scorecardTier,
@@ -10,6 +9,7 @@ import {
   type LayerRules,
 } from "./lib/github";
 import { githubMapped, type GithubMapping } from "./lib/github-controls";
+import { knobsOf } from "./lib/config";
 import { stackOfTypes } from "./lib/types";
 
 // Branch protection, judged per branch of each repository with every active layer that covers
@@ -33,13 +33,12 @@ interface BranchRuleSpec {
 }
 
 function scopeOf(config: Record<string, unknown>): BranchScope {
-  const branches = Array.isArray(config["branches"]) ? config["branches"].filter((b): b is string => typeof b === "string") : defaultBranchScope.branches;
-  const defaultBranch = typeof config["defaultBranch"] === "string" ? config["defaultBranch"] : defaultBranchScope.defaultBranch;
-  return { branches, defaultBranch };
+  const branches = Array.isArray(config["branches"]) ? config["branches"].filter((b): b is string => typeof b === "string") : [];
+  return { branches, defaultBranch: String(config["defaultBranch"]) };
 }
 
 function branchRulePolicy(spec: BranchRuleSpec): StackValidationPolicy {
-  return {
+  const policy: StackValidationPolicy = {
     name: spec.name,
     description: spec.description,
     severity: spec.severity,
@@ -47,13 +46,14 @@ function branchRulePolicy(spec: BranchRuleSpec): StackValidationPolicy {
     ...githubMapped(spec.mapping),
     configSchema: { properties: { ...branchScopeSchema, ...(spec.knobs ?? {}) } },
     validateStack: stackOfTypes(protectionLayerTypes, (args, report) => {
-      const config = args.getConfig<Record<string, unknown>>();
+      const config = knobsOf<Record<string, unknown>>(policy, args);
       for (const group of branchGroups(args.resources, scopeOf(config))) {
         const problem = spec.check(group.rules, config);
         if (problem !== undefined) report(`The ${group.subject} must ${problem}.`, group.urn);
       }
     }),
   };
+  return policy;
 }
 
 const reviewTags = ["github", "branch-protection", "code-review"];
@@ -113,7 +113,7 @@ export const branchRequiresReviews = branchRulePolicy({
     minimumApprovals: { type: "integer", minimum: 1, maximum: 6, default: 2, description: "Fewest approving reviews a protected branch may require." },
   },
   check: (r, config) => {
-    const minimum = typeof config["minimumApprovals"] === "number" ? config["minimumApprovals"] : 2;
+    const minimum = Number(config["minimumApprovals"]);
     if (!r.requiresPullRequest) return `take changes only through pull requests with at least ${minimum} approving reviews`;
     if (r.approvals < minimum) return `require at least ${minimum} approving reviews (it requires ${r.approvals})`;
     return undefined;
@@ -200,7 +200,7 @@ export const branchRequiresStatusChecks = branchRulePolicy({
     },
   },
   check: (r, config) => {
-    const required = Array.isArray(config["requiredChecks"]) ? (config["requiredChecks"] as string[]) : [...defaultRequiredChecks];
+    const required = config["requiredChecks"] as string[];
     const missing = required.filter((c) => !r.statusChecks.includes(c));
     if (missing.length > 0) return `require the status check${missing.length > 1 ? "s" : ""} ${missing.map((c) => `'${c}'`).join(", ")} before merging`;
     if (r.statusChecks.length === 0) return "require at least one status check before merging";
@@ -322,7 +322,7 @@ export const branchScorecardTier = branchRulePolicy({
     minimumTier: { type: "integer", minimum: 1, maximum: 5, default: 5, description: "Lowest Scorecard Branch-Protection tier a protected branch may reach." },
   },
   check: (r, config) => {
-    const minimum = typeof config["minimumTier"] === "number" ? config["minimumTier"] : 5;
+    const minimum = Number(config["minimumTier"]);
     const reached = scorecardTier(r);
     if (reached >= minimum) return undefined;
     return `reach OpenSSF Scorecard Branch-Protection tier ${minimum} (it reaches tier ${reached}; missing: ${missingForTier(r, minimum).join(", ")})`;

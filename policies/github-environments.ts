@@ -1,5 +1,6 @@
 import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { knobsOf } from "./lib/config";
 import { githubMapped } from "./lib/github-controls";
 import { anyOfTypes } from "./lib/types";
 
@@ -17,8 +18,8 @@ const environmentsKnob = {
   },
 } as const;
 
-function judged(name: unknown, config: { environments?: string[] }): boolean {
-  const names = (config.environments ?? environmentsKnob.environments.default).map((n) => n.toLowerCase());
+function judged(name: unknown, config: { environments: string[] }): boolean {
+  const names = config.environments.map((n) => n.toLowerCase());
   return typeof name === "string" && names.includes(name.toLowerCase());
 }
 
@@ -36,7 +37,7 @@ export const environmentRequiresReviewers: ResourceValidationPolicy = {
   ...mapping,
   configSchema: { properties: { ...environmentsKnob } },
   validateResource: validateResourceOfType(github.RepositoryEnvironment, (env, args, report) => {
-    if (!judged(env.environment, args.getConfig())) return;
+    if (!judged(env.environment, knobsOf<{ environments: string[] }>(environmentRequiresReviewers, args))) return;
     const reviewers = (env.reviewers ?? []).reduce((n, r) => n + (r.teams?.length ?? 0) + (r.users?.length ?? 0), 0);
     if (reviewers === 0) report(`The environment '${env.environment}' must require a reviewer to approve each deployment.`);
     if (env.preventSelfReview !== true) {
@@ -53,7 +54,7 @@ export const environmentAdminsCannotBypass: ResourceValidationPolicy = {
   ...mapping,
   configSchema: { properties: { ...environmentsKnob } },
   validateResource: validateResourceOfType(github.RepositoryEnvironment, (env, args, report) => {
-    if (!judged(env.environment, args.getConfig())) return;
+    if (!judged(env.environment, knobsOf<{ environments: string[] }>(environmentAdminsCannotBypass, args))) return;
     if (env.canAdminsBypass !== false) {
       report(`The environment '${env.environment}' must not let repository administrators bypass its protection rules.`);
     }
@@ -70,7 +71,7 @@ export const environmentBranchesRestricted: ResourceValidationPolicy = {
   ...mapping,
   configSchema: { properties: { ...environmentsKnob } },
   validateResource: validateResourceOfType(github.RepositoryEnvironment, (env, args, report) => {
-    if (!judged(env.environment, args.getConfig())) return;
+    if (!judged(env.environment, knobsOf<{ environments: string[] }>(environmentBranchesRestricted, args))) return;
     const policy = env.deploymentBranchPolicy;
     if (policy === undefined || (policy.customBranchPolicies !== true && policy.protectedBranches !== true)) {
       report(`The environment '${env.environment}' must restrict which branches may deploy to it (every branch may).`);
@@ -100,20 +101,20 @@ export const environmentDeploymentBranchAllowed: ResourceValidationPolicy = {
   },
   validateResource: anyOfTypes([
     validateResourceOfType(github.RepositoryEnvironmentDeploymentPolicy, (p, args, report) => {
-      const config = args.getConfig<{ environments?: string[]; allowedBranches?: string[]; allowTags?: boolean }>();
+      const config = knobsOf<{ environments: string[]; allowedBranches: string[]; allowTags: boolean }>(environmentDeploymentBranchAllowed, args);
       if (!judged(p.environment, config)) return;
-      const allowed = config.allowedBranches ?? ["production"];
+      const allowed = config.allowedBranches;
       if (p.branchPattern !== undefined && !allowed.includes(p.branchPattern)) {
         report(`The environment '${p.environment}' must deploy only from ${allowed.map((b) => `'${b}'`).join(", ")} (this policy allows '${p.branchPattern}').`);
       }
-      if (p.tagPattern !== undefined && config.allowTags !== true) {
+      if (p.tagPattern !== undefined && !config.allowTags) {
         report(`The environment '${p.environment}' must not deploy from tags (this policy allows '${p.tagPattern}').`);
       }
     }),
     validateResourceOfType(github.RepositoryDeploymentBranchPolicy, (p, args, report) => {
-      const config = args.getConfig<{ environments?: string[]; allowedBranches?: string[] }>();
+      const config = knobsOf<{ environments: string[]; allowedBranches: string[] }>(environmentDeploymentBranchAllowed, args);
       if (!judged(p.environmentName, config)) return;
-      const allowed = config.allowedBranches ?? ["production"];
+      const allowed = config.allowedBranches;
       if (p.name === undefined || !allowed.includes(p.name)) {
         report(`The environment '${p.environmentName}' must deploy only from ${allowed.map((b) => `'${b}'`).join(", ")} (this policy allows '${p.name ?? "(no name)"}').`);
       }

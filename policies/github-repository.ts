@@ -1,7 +1,8 @@
 import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
-import { branchScopeSchema, defaultBranchOf, defaultBranchScope, get, githubTypes, protectionLayers, repositoriesOf, repositoryKeyOf } from "./lib/github";
+import { branchScopeSchema, defaultBranchOf, get, githubTypes, protectionLayers, repositoriesOf, repositoryKeyOf } from "./lib/github";
 import { githubMapped } from "./lib/github-controls";
+import { knobsOf } from "./lib/config";
 import { anyOfTypes, stackOfTypes } from "./lib/types";
 
 // GitHub repositories: visibility, code security (secret scanning, vulnerability alerts,
@@ -33,7 +34,7 @@ export const repositoryPrivate: ResourceValidationPolicy = {
     properties: { allowPublic: { type: "boolean", default: false, description: "Allow public repositories." } },
   },
   validateResource: validateResourceOfType(github.Repository, (repo, args, report) => {
-    if (args.getConfig<{ allowPublic?: boolean }>().allowPublic === true) return;
+    if (knobsOf<{ allowPublic: boolean }>(repositoryPrivate, args).allowPublic) return;
     if (visibilityOf(repo) !== "public") return;
     report(
       repo.visibility === undefined && repo.private === undefined
@@ -234,13 +235,13 @@ export const repositoryBranchesProtected: StackValidationPolicy = {
     },
   },
   validateStack: stackOfTypes([githubTypes.repository], (args, report) => {
-    const config = args.getConfig<{ defaultBranch?: string; requiredBranches?: string[] }>();
-    const scope = { branches: [], defaultBranch: config.defaultBranch ?? defaultBranchScope.defaultBranch };
+    const config = knobsOf<{ defaultBranch: string; requiredBranches: string[] }>(repositoryBranchesProtected, args);
+    const scope = { branches: [], defaultBranch: config.defaultBranch };
     const repositories = repositoriesOf(args.resources);
     const layers = protectionLayers(args.resources).filter((l) => l.active);
     for (const repo of repositories) {
       const defaultBranch = defaultBranchOf(repo.name, args.resources, repositories, scope);
-      for (const branch of new Set([defaultBranch, ...(config.requiredBranches ?? [])])) {
+      for (const branch of new Set([defaultBranch, ...config.requiredBranches])) {
         if (layers.some((l) => l.appliesTo(repo) && l.covers(branch, defaultBranch))) continue;
         const which = branch === defaultBranch ? "default branch" : "branch";
         report(`The ${which} '${branch}' of repository '${repo.name}' must be protected by an active ruleset or branch protection rule.`, repo.urn);

@@ -7,6 +7,7 @@ import { isoDurationSeconds } from "./lib/duration";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed } from "./lib/preview";
 import { sameEnum } from "./lib/values";
+import { knobsOf } from "./lib/config";
 
 // Azure Key Vault: vaults, keys and secrets. The vault holds the ML workspace's secrets and its
 // customer-managed key, so losing it (purge) or opening it (access policies, public network) is
@@ -76,7 +77,7 @@ export const vaultSoftDelete: ResourceValidationPolicy = {
       report("The key vault must have soft delete enabled.");
       return;
     }
-    const { minRetentionDays = 90 } = args.getConfig<{ minRetentionDays?: number }>();
+    const { minRetentionDays } = knobsOf<{ minRetentionDays: number }>(vaultSoftDelete, args);
     // ARM's default retention is 90 days.
     const days = vault.properties.softDeleteRetentionInDays ?? 90;
     if (days < minRetentionDays) {
@@ -118,7 +119,7 @@ export const vaultPublicNetworkDisabled: ResourceValidationPolicy = {
       if (!denies) report("The key vault's firewall must deny by default.");
       return;
     }
-    const { allowPublicWithIpRules = false } = args.getConfig<{ allowPublicWithIpRules?: boolean }>();
+    const { allowPublicWithIpRules } = knobsOf<{ allowPublicWithIpRules: boolean }>(vaultPublicNetworkDisabled, args);
     if (allowPublicWithIpRules && denies && (acls?.ipRules ?? []).length > 0) return;
     report(
       allowPublicWithIpRules
@@ -167,7 +168,7 @@ export const keyRotationPolicy: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(keyvault.Key, (key, args, report) => {
-    const { maxDaysToRotate = 365 } = args.getConfig<{ maxDaysToRotate?: number }>();
+    const { maxDaysToRotate } = knobsOf<{ maxDaysToRotate: number }>(keyRotationPolicy, args);
     const policy = key.properties.rotationPolicy;
     const expirySeconds = isoDurationSeconds(policy?.attributes?.expiryTime ?? "");
     const rotate = (policy?.lifetimeActions ?? []).filter((a) => sameEnum(a.action?.type, "rotate"));

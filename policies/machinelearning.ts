@@ -11,6 +11,7 @@ import { isSetOrComputed, observe } from "./lib/preview";
 import { refersTo } from "./lib/stack";
 import { stackOfTypes } from "./lib/types";
 import { sameEnum } from "./lib/values";
+import { knobsOf } from "./lib/config";
 
 // Azure Machine Learning workspaces and computes. Checkov has six checks here and none for the
 // workspace's customer-managed key, HBI flag, isolation mode or identity type; these policies
@@ -67,7 +68,7 @@ export const workspacePublicNetworkDisabled: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(machinelearningservices.Workspace, (ws, args, report) => {
-    const { allowPublic = false } = args.getConfig<{ allowPublic?: boolean }>();
+    const { allowPublic } = knobsOf<{ allowPublic: boolean }>(workspacePublicNetworkDisabled, args);
     if (allowPublic) return;
     // ARM's default is Enabled, and Checkov fails a missing value too.
     if (!sameEnum(ws.publicNetworkAccess, "Disabled")) {
@@ -104,7 +105,7 @@ export const workspaceManagedNetworkIsolation: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(machinelearningservices.Workspace, (ws, args, report) => {
-    const { allowedModes = ["AllowOnlyApprovedOutbound"] } = args.getConfig<{ allowedModes?: string[] }>();
+    const { allowedModes } = knobsOf<{ allowedModes: string[] }>(workspaceManagedNetworkIsolation, args);
     // Without a managed network, ARM leaves the workspace in mode Disabled.
     const mode = ws.managedNetwork?.isolationMode ?? "Disabled";
     if (!allowedModes.some((m) => sameEnum(mode, m))) {
@@ -196,7 +197,7 @@ export const workspaceCustomerManagedKey: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(machinelearningservices.Workspace, (ws, args, report) => {
-    const { required = true } = args.getConfig<{ required?: boolean }>();
+    const { required } = knobsOf<{ required: boolean }>(workspaceCustomerManagedKey, args);
     const encryption = ws.encryption;
     if (encryption === undefined || !sameEnum(encryption.status, "Enabled")) {
       if (required) report("The machine learning workspace must be encrypted with a customer-managed key.");
@@ -232,7 +233,7 @@ export const workspaceHighBusinessImpact: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(machinelearningservices.Workspace, (ws, args, report) => {
-    const { required = true } = args.getConfig<{ required?: boolean }>();
+    const { required } = knobsOf<{ required: boolean }>(workspaceHighBusinessImpact, args);
     if (required && ws.hbiWorkspace !== true) {
       report("The machine learning workspace must be flagged as high business impact.");
     }
@@ -399,7 +400,7 @@ export const computeManagedIdentity: ResourceValidationPolicy = {
   validateResource: validateResourceOfType(machinelearningservices.Compute, (compute, args, report) => {
     const { type } = computeOf(compute as unknown as Props);
     if (!isAmlCompute(type) && !isComputeInstance(type)) return;
-    const { userAssignedOnly = false } = args.getConfig<{ userAssignedOnly?: boolean }>();
+    const { userAssignedOnly } = knobsOf<{ userAssignedOnly: boolean }>(computeManagedIdentity, args);
     const identityType = (compute.identity?.type ?? "None").toLowerCase();
     const ok = userAssignedOnly ? identityType.includes("userassigned") : identityType !== "none" && identityType !== "";
     if (!ok) {
@@ -432,7 +433,7 @@ export const computeClusterScaleDown: ResourceValidationPolicy = {
     const scale = record(inner["scaleSettings"]) ?? {};
     const min = scale["minNodeCount"] ?? 0;
     if (min !== 0) report(`The machine learning compute cluster must scale down to 0 nodes (got minimum ${JSON.stringify(min)}).`);
-    const { maxIdleMinutes = 30 } = args.getConfig<{ maxIdleMinutes?: number }>();
+    const { maxIdleMinutes } = knobsOf<{ maxIdleMinutes: number }>(computeClusterScaleDown, args);
     // ARM's default idle time is 120 seconds.
     const idle = scale["nodeIdleTimeBeforeScaleDown"];
     const seconds = typeof idle === "string" ? isoDurationSeconds(idle) : idle === undefined ? 120 : undefined;
@@ -461,7 +462,7 @@ export const computeInstanceIdleShutdown: ResourceValidationPolicy = {
   validateResource: validateResourceOfType(machinelearningservices.Compute, (compute, args, report) => {
     const { type, inner } = computeOf(compute as unknown as Props);
     if (!isComputeInstance(type)) return;
-    const { maxIdleMinutes = 120 } = args.getConfig<{ maxIdleMinutes?: number }>();
+    const { maxIdleMinutes } = knobsOf<{ maxIdleMinutes: number }>(computeInstanceIdleShutdown, args);
     const idle = inner["idleTimeBeforeShutdown"];
     const seconds = typeof idle === "string" ? isoDurationSeconds(idle) : undefined;
     if (seconds === undefined || seconds === 0) {
@@ -522,7 +523,7 @@ export const workspaceHbiStoragePrivate: StackValidationPolicy = {
     },
   },
   validateStack: stackOfTypes([workspaceType], (args, report) => {
-    const { allowPublicWithIpRules = false } = args.getConfig<{ allowPublicWithIpRules?: boolean }>();
+    const { allowPublicWithIpRules } = knobsOf<{ allowPublicWithIpRules: boolean }>(workspaceHbiStoragePrivate, args);
     for (const ws of args.resources.filter((r) => r.type === workspaceType && r.props["hbiWorkspace"] === true)) {
       const account = storageOf(ws, args.resources);
       if (account === undefined) continue;

@@ -4,6 +4,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed } from "./lib/preview";
 import { sameEnum } from "./lib/values";
+import { knobsOf } from "./lib/config";
 
 // Application Insights and Log Analytics: where the workspace's telemetry and every diagnostic log
 // land. Logs an attacker can write with a shared key, or read from anywhere, are not evidence.
@@ -70,7 +71,7 @@ export const componentPublicNetworkDisabled: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(applicationinsights.Component, (component, args, report) => {
-    const { allowPublic = false } = args.getConfig<{ allowPublic?: boolean }>();
+    const { allowPublic } = knobsOf<{ allowPublic: boolean }>(componentPublicNetworkDisabled, args);
     if (allowPublic) return;
     // ARM's default for both is Enabled.
     const open = [
@@ -117,7 +118,7 @@ export const logWorkspaceRetention: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(operationalinsights.Workspace, (workspace, args, report) => {
-    const { minDays = 90 } = args.getConfig<{ minDays?: number }>();
+    const { minDays } = knobsOf<{ minDays: number }>(logWorkspaceRetention, args);
     // ARM's default retention is 30 days.
     const days = workspace.retentionInDays ?? 30;
     if (days < minDays) {

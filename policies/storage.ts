@@ -7,6 +7,7 @@ import { sasPeriodSeconds } from "./lib/duration";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed } from "./lib/preview";
 import { sameEnum } from "./lib/values";
+import { knobsOf } from "./lib/config";
 
 // Azure Storage accounts, blob services and containers: where training data, models and job
 // outputs of the ML workspace live. ARM defaults differ across API versions, so a policy that
@@ -98,7 +99,7 @@ export const accountPublicNetworkDisabled: ResourceValidationPolicy = {
   },
   validateResource: validateResourceOfType(storage.StorageAccount, (account, args, report) => {
     if (sameEnum(account.publicNetworkAccess, "Disabled")) return;
-    const { allowPublicWithIpRules = false } = args.getConfig<{ allowPublicWithIpRules?: boolean }>();
+    const { allowPublicWithIpRules } = knobsOf<{ allowPublicWithIpRules: boolean }>(accountPublicNetworkDisabled, args);
     const rules = account.networkRuleSet;
     if (allowPublicWithIpRules && rules !== undefined && sameEnum(rules.defaultAction, "Deny") && (rules.ipRules ?? []).length > 0) return;
     report(
@@ -245,7 +246,7 @@ export const accountSasExpirationPolicy: ResourceValidationPolicy = {
       report("The storage account must have a SAS expiration policy.");
       return;
     }
-    const { maxHours = 24 } = args.getConfig<{ maxHours?: number }>();
+    const { maxHours } = knobsOf<{ maxHours: number }>(accountSasExpirationPolicy, args);
     const seconds = sasPeriodSeconds(period);
     if (seconds === undefined || seconds > maxHours * 3600) {
       report(`The storage account's SAS expiration period must be at most ${maxHours} hours (got ${JSON.stringify(period)}).`);
@@ -275,7 +276,7 @@ export const accountCustomerManagedKey: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(storage.StorageAccount, (account, args, report) => {
-    const { required = true } = args.getConfig<{ required?: boolean }>();
+    const { required } = knobsOf<{ required: boolean }>(accountCustomerManagedKey, args);
     const encryption = account.encryption;
     if (!sameEnum(encryption?.keySource, "Microsoft.Keyvault")) {
       if (required) report("The storage account must be encrypted with a customer-managed key.");
@@ -332,7 +333,7 @@ export const blobServiceSoftDelete: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfType(storage.BlobServiceProperties, (service, args, report) => {
-    const { minDays = 7 } = args.getConfig<{ minDays?: number }>();
+    const { minDays } = knobsOf<{ minDays: number }>(blobServiceSoftDelete, args);
     const check = (policy: { enabled?: boolean; days?: number } | undefined, what: string): void => {
       if (policy?.enabled !== true) {
         report(`The blob service must have soft delete for ${what} enabled.`);

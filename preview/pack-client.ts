@@ -9,6 +9,7 @@ import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import { BinaryWriter } from "google-protobuf";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { writeStruct } from "./struct-wire";
+import { PolicyPackError } from "./errors";
 
 /**
  * A policy pack served over the analyzer gRPC protocol, started the way the Pulumi CLI starts it
@@ -87,15 +88,6 @@ export interface AnalyzeStackInput extends AnalyzeInput {
 export type ResolvedPolicyConfig = Readonly<
   Record<string, { enforcementLevel?: EnforcementLevel; properties?: Record<string, unknown> }>
 >;
-
-/** The pack process failed to start or answer; the message says which and includes its stderr. */
-export class PolicyPackError extends Error {
-  readonly code = "POLICY_PACK_FAILED" as const;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "PolicyPackError";
-  }
-}
 
 const enforcementNames: Record<number, EnforcementLevel> = {
   [analyzerproto.EnforcementLevel.ADVISORY]: "advisory",

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import Ajv from "ajv";
 import type { EnforcementLevel, PackInfo, ResolvedPolicyConfig } from "./pack-client";
+import { PolicyConfigError } from "./errors";
 
 /**
  * Reads a `--policy-pack-config` file (the Pulumi CLI's format) and resolves it against the pack,
@@ -9,15 +10,6 @@ import type { EnforcementLevel, PackInfo, ResolvedPolicyConfig } from "./pack-cl
  */
 
 const levels: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
-
-/** The policy config is unreadable or invalid; the message names the file and the key. */
-export class PolicyConfigError extends Error {
-  readonly code = "INVALID_POLICY_CONFIG" as const;
-  constructor(message: string) {
-    super(message);
-    this.name = "PolicyConfigError";
-  }
-}
 
 type Entry = { enforcementLevel?: EnforcementLevel; properties: Record<string, unknown> };
 

@@ -4,19 +4,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { ProgramHostReply, ProgramHostRequest } from "./program-protocol";
 import type { RecordedResource } from "./recorder";
-
-/** The program could not be loaded, threw, or its project/stack files are bad. */
-export class ProgramError extends Error {
-  readonly code = "PROGRAM_FAILED" as const;
-  constructor(
-    message: string,
-    /** `file:line:col` in the user's program, when known. */
-    readonly location?: string,
-  ) {
-    super(location ? `${location}: ${message}` : message);
-    this.name = "ProgramError";
-  }
-}
+import { ProgramError } from "./errors";
 
 export interface ProgramSource {
   /** Folder holding the program (`index.ts`, or a package.json `main`). */

@@ -2,6 +2,7 @@ import Ajv, { type ErrorObject, type JSONSchemaType } from "ajv";
 import { builtInRoles } from "../constants/roles";
 import { githubManagementProblem, githubManagementSchemaProperties, type GithubManagementConfig } from "./github-config";
 import { mlWorkspaceConfigProblem, mlWorkspaceConfigSchema, type MlWorkspaceConfig } from "./ml-workspace-config";
+import { ConfigError } from "./errors";
 
 /** The deployment environments, each with its stack file `stacks/Pulumi.<env>.yaml`. */
 export const environments = ["dev", "staging", "prod"] as const;
@@ -198,18 +199,6 @@ export const platformConfigSchema: JSONSchemaType<PlatformConfig> = {
     mlWorkspace: { ...mlWorkspaceConfigSchema, nullable: true },
   },
 };
-
-/** The stack config is invalid; the message names the key and what is wrong, on one line. */
-export class ConfigError extends Error {
-  readonly code = "INVALID_CONFIG" as const;
-  constructor(
-    readonly key: string,
-    detail: string,
-  ) {
-    super(`invalid config ${key}: ${detail}`);
-    this.name = "ConfigError";
-  }
-}
 
 const ajv = new Ajv({ allErrors: false, strict: true, useDefaults: false });
 const validate = ajv.compile(platformConfigSchema);

@@ -1,5 +1,6 @@
 import type { JSONSchemaType } from "ajv";
-import { BranchPatternError, parseBranchPattern } from "../constants/github-refs";
+import { BranchPatternError } from "../constants/errors";
+import { parseBranchPattern } from "../constants/github-refs";
 
 /**
  * The settings of `secure-mlops:github` that make the stacks manage GitHub: the repository and

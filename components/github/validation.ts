@@ -1,4 +1,5 @@
-import { BranchPatternError, parseBranchPattern, type BranchPattern } from "../../constants/github-refs";
+import { BranchPatternError } from "../../constants/errors";
+import { parseBranchPattern, type BranchPattern } from "../../constants/github-refs";
 
 /**
  * Argument checks shared by the GitHub components: pure functions over plain strings, so a stack's

@@ -1,6 +1,7 @@
 import type { PolicyResource, StackValidation } from "@pulumi/policy";
 import { stackOfTypes } from "./types";
 import { sameEnum } from "./values";
+import { knobsOf } from "./config";
 
 /** The config knob every "Defender plan present" policy has. */
 export const managedOutsideStackSchema = {
@@ -24,7 +25,7 @@ export function defenderPlanPresent(
   message: (resource: PolicyResource) => string,
 ): StackValidation {
   return stackOfTypes(types, (args, report) => {
-    const { managedOutsideStack = false } = args.getConfig<{ managedOutsideStack?: boolean }>();
+    const { managedOutsideStack } = knobsOf<{ managedOutsideStack: boolean }>({ name: plan, configSchema: managedOutsideStackSchema }, args);
     if (managedOutsideStack) return;
     const needing = args.resources.filter((r) => types.includes(r.type));
     if (needing.length === 0) return;

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
+import { BranchPatternError } from "../../constants/errors";
 import {
-  BranchPatternError,
   isValidBranchName,
   parseBranchPattern,
   rulesetRefName,

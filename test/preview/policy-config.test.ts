@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { PackInfo } from "../../preview/pack-client";
-import { PolicyConfigError, resolvePolicyConfig } from "../../preview/policy-config";
+import { PolicyConfigError } from "../../preview/errors";
+import { resolvePolicyConfig } from "../../preview/policy-config";
 
 const pack: PackInfo = {
   name: "secure-mlops",

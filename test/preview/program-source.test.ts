@@ -4,7 +4,8 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { loadProgramSource, ProgramError } from "../../preview/run-program";
+import { ProgramError } from "../../preview/errors";
+import { loadProgramSource } from "../../preview/run-program";
 
 function project(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "proj-"));

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cidrContains, ConfigError, parsePlatformConfig } from "../../stacks/config";
+import { ConfigError } from "../../stacks/errors";
+import { cidrContains, parsePlatformConfig } from "../../stacks/config";
 
 const valid = (): Record<string, unknown> => ({
   environment: "prod",

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../preview/recorder";
 import { loadProgramSource, runProgram } from "../../preview/run-program";
-import { ConfigError, parsePlatformConfig, type PlatformConfig } from "../../stacks/config";
+import { ConfigError } from "../../stacks/errors";
+import { parsePlatformConfig, type PlatformConfig } from "../../stacks/config";
 import { environmentProfiles } from "../../stacks/profiles";
 import { record, recordWithOfflineMocks, repoRoot } from "../support/harness";
 

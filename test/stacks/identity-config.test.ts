@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parsePlatformConfig } from "../../stacks/config";
+import { ConfigError } from "../../stacks/errors";
+import { parsePlatformConfig } from "../../stacks/config";
 
 const valid = (): Record<string, unknown> => ({
   environment: "prod",

@@ -4,7 +4,8 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Violation } from "../../preview/engine";
 import type { RecordedResource } from "../../preview/recorder";
-import { ConfigError, parsePlatformConfig, type PlatformConfig } from "../../stacks/config";
+import { ConfigError } from "../../stacks/errors";
+import { parsePlatformConfig, type PlatformConfig } from "../../stacks/config";
 import { record, recordWithOfflineMocks, repoRoot, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
