@@ -155,6 +155,15 @@ export type AttestationErrorCode =
   | PolicyFileErrorCode
   | SigningErrorCode;
 
+/**
+ * Codes of failures that are only ever reported, never thrown: what verification finds about the
+ * files and the evidence it judges (`VerificationFailure.code`, `RejectedEvidence.code`).
+ */
+export type FindingCode = "FILE_CHANGED" | "FILE_MISSING" | "FILE_EXTRA" | "KIND_MISMATCH" | "BUNDLE_NOT_FOUND" | "EVIDENCE_OTHER_SUBJECT";
+
+/** Every code a verification result can carry. */
+export type VerificationFailureCode = AttestationErrorCode | FindingCode;
+
 /** Narrows an unknown error to one of this library's errors. */
 export function isAttestationError(err: unknown): err is AttestationError<AttestationErrorCode> {
   return err instanceof AttestationError;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { BundleError, InputError, SignatureError, StatementError, messageOf } from "./errors";
+import { BundleError, InputError, SignatureError, StatementError, messageOf, type VerificationFailureCode } from "./errors";
 import { parseBundle } from "./bundle";
 import type { ManifestResource } from "./manifest";
 import { signStatement, writeFileAtomic, type SignerSpec } from "./sign";
@@ -687,7 +687,7 @@ export interface VerifiedEvidence {
 export interface RejectedEvidence {
   readonly line: number;
   readonly type?: EvidenceType;
-  readonly code: string;
+  readonly code: VerificationFailureCode;
   readonly reason: string;
 }
 

@@ -41,10 +41,12 @@ export {
 export type {
   AttestationErrorCode,
   BundleErrorCode,
+  FindingCode,
   InputErrorCode,
   ManifestErrorCode,
   PolicyFileErrorCode,
   SignatureErrorCode,
   SigningErrorCode,
   StatementErrorCode,
+  VerificationFailureCode,
 } from "./errors";

@@ -14,7 +14,7 @@ import {
   StatementError,
   isAttestationError,
   messageOf,
-  type AttestationErrorCode,
+  type VerificationFailureCode,
 } from "./errors";
 import { describePublicKey, type LoadedPublicKey } from "./keys";
 import {
@@ -321,7 +321,7 @@ export function verifyBundleSignature(bundle: ParsedBundle, trust: TrustPolicy):
 
 /** A reason a verification did not succeed; `path` names the file when there is one. */
 export interface VerificationFailure {
-  readonly code: AttestationErrorCode | "FILE_CHANGED" | "FILE_MISSING" | "FILE_EXTRA" | "KIND_MISMATCH" | "BUNDLE_NOT_FOUND";
+  readonly code: VerificationFailureCode;
   readonly message: string;
   readonly path?: string;
 }
