@@ -1,3 +1,4 @@
+// `secure-mlops`: the platform's Pulumi components, their arguments and secure defaults.
 export {
   SecureRegistry,
   secureRegistryDefaults,
@@ -80,3 +81,5 @@ export { ComponentArgumentError } from "./lib/errors";
 export { AssignablePrincipalType, LockLevel } from "./lib/azure";
 export type { RoleAssignmentSpec } from "./lib/azure";
 export type { PrivateEndpointSpec } from "./lib/private-endpoint";
+export { builtInRoles, roleDefinitionId } from "../constants/roles";
+export type { BuiltInRole } from "../constants/roles";

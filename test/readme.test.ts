@@ -18,7 +18,7 @@ describe("README.md", () => {
     const section = readme.slice(readme.indexOf("## Use it as a library"));
     const code = section.slice(section.indexOf("```ts\n") + 6, section.indexOf("```\n", section.indexOf("```ts\n") + 6));
     const fixture = fs.readFileSync(path.join(repoRoot, "test", "fixtures", "programs", "library-example", "index.ts"), "utf8");
-    expect(code).toBe(fixture.replace('from "../../../../index";', 'from "secure-mlops";'));
+    expect(code).toBe(fixture.replace('from "../../../../components";', 'from "secure-mlops";'));
     const r = spawnSync(process.execPath, [path.join(repoRoot, "bin", "secure-mlops.cjs"), "preview", "--program", "test/fixtures/programs/library-example", "--json"], {
       cwd: repoRoot,
       encoding: "utf8",
@@ -30,7 +30,9 @@ describe("README.md", () => {
   });
 
   it("links only to files that exist", () => {
-    for (const [, target] of readme.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)) {
+    const links = [...readme.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)];
+    expect(links.length).toBeGreaterThan(3);
+    for (const [, target] of links) {
       expect(fs.existsSync(path.join(repoRoot, target ?? "")), target).toBe(true);
     }
   });

@@ -39,6 +39,7 @@ describe("secure-mlops preview --stack prod", () => {
       name: "platform-acr-registry",
       parent: "urn:pulumi:prod::secure-mlops::secure-mlops:platform:SecureMlopsPlatform$secure-mlops:azure:SecureRegistry::platform-acr",
     });
+    expect(doc.resources.length).toBeGreaterThan(100);
     for (const res of doc.resources) expect(Object.keys(res)).toEqual(["urn", "type", "name", "parent"]);
   });
 

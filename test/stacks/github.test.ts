@@ -158,6 +158,7 @@ describe("the three stacks", () => {
         owners.set(key, [...(owners.get(key) ?? []), env]);
       }
     }
+    expect(owners.size).toBeGreaterThan(10);
     const shared = [...owners].filter(([, envs]) => envs.length > 1);
     expect(shared).toEqual([]);
     expect(owners.get("repository secure-mlops")).toEqual(["prod"]);

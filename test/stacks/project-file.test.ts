@@ -25,6 +25,7 @@ describe("Pulumi.yaml", () => {
     expect(project.stackConfigDir).toBe("stacks");
   });
   it("declares the scalar config keys with the schema's types", () => {
+    expect(Object.keys(project.config).length).toBeGreaterThan(3);
     for (const [key, decl] of Object.entries(project.config)) {
       const schema = (platformConfigSchema.properties as Record<string, { type: string }>)[key];
       expect(schema, key).toBeDefined();
@@ -35,6 +36,7 @@ describe("Pulumi.yaml", () => {
   });
   it("has a template whose defaults make a valid config", () => {
     const raw: Record<string, unknown> = {};
+    expect(Object.keys(project.template.config).length).toBeGreaterThan(3);
     for (const [key, t] of Object.entries(project.template.config)) {
       const short = key.replace(/^secure-mlops:/, "");
       expect(schemaKeys, key).toContain(short);

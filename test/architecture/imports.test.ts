@@ -1,0 +1,48 @@
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { importCycles, importGraph } from "./import-graph";
+
+const root = path.resolve(__dirname, "../..");
+const graph = importGraph(root);
+const folderOf = (file: string): string => file.split(path.sep)[0]!;
+
+describe("the source's import graph", () => {
+  it("has the project's source files in it", () => {
+    expect(graph.size).toBeGreaterThan(80);
+    expect(graph.get(path.join("cli", "main.ts"))).toContain(path.join("cli", "command.ts"));
+  });
+
+  it("has no import cycle", () => {
+    expect(importCycles(graph)).toEqual([]);
+  });
+
+  it("finds a cycle when there is one", () => {
+    const cyclic = new Map([["a.ts", ["b.ts"]], ["b.ts", ["c.ts"]], ["c.ts", ["a.ts"]], ["d.ts", ["d.ts"]], ["e.ts", ["a.ts"]]]);
+    expect(importCycles(cyclic)).toEqual([["a.ts", "b.ts", "c.ts"], ["d.ts"]]);
+  });
+
+  it("keeps cli/command.ts a leaf and command modules independent of each other", () => {
+    const cli = [...graph.keys()].filter((f) => folderOf(f) === "cli");
+    expect(cli.length).toBeGreaterThan(4);
+    expect(graph.get(path.join("cli", "command.ts"))).toEqual([]);
+    const offenders = cli
+      .filter((f) => f !== path.join("cli", "main.ts"))
+      .flatMap((f) => (graph.get(f) ?? []).filter((t) => folderOf(t) === "cli" && t !== path.join("cli", "command.ts")).map((t) => `${f} -> ${t}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it("points dependencies one way: policies and constants import nothing of the platform's code", () => {
+    const allowed: Record<string, readonly string[]> = {
+      constants: ["constants"],
+      policies: ["policies", "constants"],
+      attestation: ["attestation", "registry"],
+      registry: ["registry"],
+      components: ["components", "constants"],
+    };
+    const offenders = [...graph.entries()].flatMap(([file, targets]) => {
+      const rule = allowed[folderOf(file)];
+      return rule ? targets.filter((t) => !rule.includes(folderOf(t))).map((t) => `${file} -> ${t}`) : [];
+    });
+    expect(offenders).toEqual([]);
+  });
+});
