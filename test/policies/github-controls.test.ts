@@ -6,12 +6,13 @@ import { githubActionsPolicies } from "../../policies/github-actions";
 import { githubBranchPolicies } from "../../policies/github-branches";
 import { githubEnvironmentPolicies } from "../../policies/github-environments";
 import { githubRepositoryPolicies } from "../../policies/github-repository";
+import { githubRulesetPolicies } from "../../policies/github-rulesets";
 import { tagPrefix } from "../../policies/lib/frameworks";
 import { allstarBranchProtection, checkovGithub, legitifyRepository, notJudged, scorecardBranchProtection } from "../../policies/lib/github-controls";
 import { idsWithPrefix } from "../../policies/lib/metadata";
 import { repoRoot } from "../support/harness";
 
-const githubPolicies = [...githubRepositoryPolicies, ...githubBranchPolicies, ...githubActionsPolicies, ...githubEnvironmentPolicies];
+const githubPolicies = [...githubRepositoryPolicies, ...githubRulesetPolicies, ...githubBranchPolicies, ...githubActionsPolicies, ...githubEnvironmentPolicies];
 const claimed = (prefix: string): Set<string> => new Set(allPolicies.flatMap((p) => idsWithPrefix(p.tags, prefix)));
 
 describe("the GitHub posture tools' controls (Legitify, Scorecard, Allstar)", () => {
