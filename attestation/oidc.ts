@@ -78,20 +78,6 @@ export function parseIdentityToken(token: string): IdentityTokenClaims {
   return { issuer: iss, subject: sub, audience, ...(expiresAt ? { expiresAt } : {}), claims: Object.freeze({ ...claims }) };
 }
 
-/**
- * The identity Fulcio puts in the certificate for these claims: for GitHub Actions the URI of
- * the workflow that runs the job (`https://github.com/` + `job_workflow_ref`), for tokens with a
- * verified e-mail the address, else the subject.
- */
-export function certificateIdentityOf(token: IdentityTokenClaims): string {
-  const c = token.claims;
-  if (token.issuer === GITHUB_ACTIONS_ISSUER && typeof c["job_workflow_ref"] === "string" && c["job_workflow_ref"].length > 0) {
-    return `https://github.com/${c["job_workflow_ref"]}`;
-  }
-  if (typeof c["email"] === "string" && c["email_verified"] === true) return c["email"];
-  return token.subject;
-}
-
 /** Refuses a token whose `exp` has passed at `now`: Fulcio would refuse it with a less clear reason. */
 export function assertTokenUsable(token: IdentityTokenClaims, now: Date): void {
   if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) {
