@@ -13,8 +13,8 @@ import {
   type LoadedPolicy,
   type TrustPolicy,
 } from "../attestation";
-import { CONDITION_NAMES, isConditionName, type CertificateConditions, type ConditionName } from "../attestation/identity";
 import { asUsageError, progressReporter } from "./attest";
+import { addCertificateOptions, conditionsFrom, type CertificateFlags } from "./certificate-flags";
 import { ExitCode, UsageError, type Io } from "./exit";
 import type { CommandRegistrar } from "./main";
 
@@ -27,7 +27,7 @@ import type { CommandRegistrar } from "./main";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-interface VerifyFlags {
+interface VerifyFlags extends CertificateFlags {
   key?: string;
   root?: string;
   certificateChain?: string;
@@ -35,50 +35,12 @@ interface VerifyFlags {
   identityRegexp?: string;
   issuer?: string;
   trustedRoot?: string;
-  certificateGithubWorkflowRepository?: string;
-  certificateGithubWorkflowRef?: string;
-  certificateGithubWorkflowName?: string;
-  certificateGithubWorkflowTrigger?: string;
-  certificateGithubWorkflowSha?: string;
-  certificateExtension: string[];
   bundle?: string;
   policy?: string;
   evidence?: string;
   ignore: string[];
   ignoreUnsignedFiles?: boolean;
   json?: boolean;
-}
-
-/** cosign's flag names for the GitHub workflow extensions, and the condition each sets. */
-const GITHUB_WORKFLOW_FLAGS: readonly (readonly [keyof VerifyFlags, string, ConditionName])[] = [
-  ["certificateGithubWorkflowRepository", "--certificate-github-workflow-repository", "githubWorkflowRepository"],
-  ["certificateGithubWorkflowRef", "--certificate-github-workflow-ref", "githubWorkflowRef"],
-  ["certificateGithubWorkflowName", "--certificate-github-workflow-name", "githubWorkflowName"],
-  ["certificateGithubWorkflowTrigger", "--certificate-github-workflow-trigger", "githubWorkflowTrigger"],
-  ["certificateGithubWorkflowSha", "--certificate-github-workflow-sha", "githubWorkflowSha"],
-];
-
-/** The certificate conditions of the command line; undefined when none is given. */
-export function conditionsFrom(flags: Pick<VerifyFlags, "certificateExtension"> & Partial<VerifyFlags>): CertificateConditions | undefined {
-  const conditions: Partial<Record<ConditionName, string>> = {};
-  const set = (name: ConditionName, value: string, flag: string): void => {
-    if (value.length === 0) throw new UsageError(`${flag}: the value is empty`);
-    if (conditions[name] !== undefined && conditions[name] !== value) throw new UsageError(`${flag}: ${name} is given twice, as ${JSON.stringify(conditions[name])} and ${JSON.stringify(value)}`);
-    conditions[name] = value;
-  };
-  for (const [key, flag, name] of GITHUB_WORKFLOW_FLAGS) {
-    const value = flags[key];
-    if (typeof value === "string") set(name, value, flag);
-  }
-  for (const pair of flags.certificateExtension) {
-    const eq = pair.indexOf("=");
-    const name = eq > 0 ? pair.slice(0, eq) : pair;
-    if (eq <= 0 || !isConditionName(name)) {
-      throw new UsageError(`--certificate-extension: expected NAME=VALUE with NAME one of ${CONDITION_NAMES.join(", ")}, got ${JSON.stringify(pair)}`);
-    }
-    set(name, pair.slice(eq + 1), "--certificate-extension");
-  }
-  return Object.keys(conditions).length > 0 ? conditions : undefined;
 }
 
 async function trustFrom(flags: VerifyFlags): Promise<TrustPolicy[]> {
@@ -247,22 +209,18 @@ async function runVerify(kind: ArtifactKind, dir: string, flags: VerifyFlags, io
 export const registerVerifyCommand: CommandRegistrar = (program, io, setExit) => {
   const verify = program.command("verify").description("verify a signed model or dataset offline, and its evidence against a policy");
   for (const kind of ["model", "dataset"] as const) {
-    verify
-      .command(`${kind} <dir>`)
-      .description(`verify a ${kind}'s OMS signature and every file; with --policy, its evidence`)
+    addCertificateOptions(
+      verify
+        .command(`${kind} <dir>`)
+        .description(`verify a ${kind}'s OMS signature and every file; with --policy, its evidence`)
       .option("--key <file>", "public key (PEM or DER) the bundle must be signed with")
       .option("--root <file>", "trusted root certificate(s), PEM: verify the bundle's certificate chain to it")
       .option("--certificate-chain <file>", "extra intermediate certificates (PEM) for --root")
       .option("--identity <san>", "Sigstore keyless: exact certificate identity (e-mail or URI SAN)")
       .option("--identity-regexp <re>", "Sigstore keyless: regular expression the whole identity must match")
       .option("--issuer <url>", "Sigstore keyless: OIDC issuer of the identity")
-      .option("--trusted-root <file>", "Sigstore trusted_root.json (default: the public-good root shipped with @sigstore/tuf)")
-      .option("--certificate-github-workflow-repository <owner/name>", "Sigstore keyless: the certificate's GitHub workflow repository (1.3.6.1.4.1.57264.1.5) must be this")
-      .option("--certificate-github-workflow-ref <ref>", "Sigstore keyless: the certificate's GitHub workflow ref (1.3.6.1.4.1.57264.1.6), e.g. refs/tags/v1.2.0")
-      .option("--certificate-github-workflow-name <name>", "Sigstore keyless: the certificate's GitHub workflow name (1.3.6.1.4.1.57264.1.4)")
-      .option("--certificate-github-workflow-trigger <event>", "Sigstore keyless: the certificate's GitHub workflow trigger (1.3.6.1.4.1.57264.1.2), e.g. push")
-      .option("--certificate-github-workflow-sha <sha>", "Sigstore keyless: the certificate's GitHub workflow commit (1.3.6.1.4.1.57264.1.3)")
-      .option("--certificate-extension <name=value>", `Sigstore keyless: a Fulcio extension the certificate must carry (repeatable); name: ${CONDITION_NAMES.join(", ")}`, collect, [])
+      .option("--trusted-root <file>", "Sigstore trusted_root.json (default: the public-good root shipped with @sigstore/tuf)"),
+    )
       .option("--bundle <file>", "signature bundle (default DIR/model.sig)")
       .option("--policy <file>", "attestation policy (YAML): signers, required evidence, licences, vulnerabilities, evaluation")
       .option("--evidence <file>", "evidence bundles, JSON Lines (default model.evidence.jsonl beside the bundle)")
