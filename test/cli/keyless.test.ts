@@ -1,6 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDocument } from "yaml";
 import { closeHashPool } from "../../attestation/hash-pool";
 import { main } from "../../cli/main";
 import { cleanupTemp, readJson, tempDir, writeTree } from "../attestation/helpers";
@@ -182,26 +183,17 @@ describe("secure-mlops attest dataset --keyless", () => {
   });
 });
 
-describe("a policy that accepts only the release workflow on tags", () => {
+describe("the policy of docs/keyless.md, which accepts only the release workflow on tags", () => {
+  /** The policy of docs/keyless.md, as printed there, pointed at the testbed's trusted root. */
   function policy(dir: string): string {
+    const docs = readFileSync(path.join(__dirname, "..", "..", "docs", "keyless.md"), "utf8");
+    const section = docs.slice(docs.indexOf("## The policy that accepts only that workflow on release tags"));
+    const yamlText = section.slice(section.indexOf("```yaml\n") + 8, section.indexOf("```\n", section.indexOf("```yaml\n") + 8));
+    const doc = parseDocument(yamlText);
+    expect(doc.getIn(["signers", 0, "identityRegexp"])).toBe(RELEASE_ON_TAGS);
+    doc.setIn(["signers", 0, "trustedRoot"], path.relative(dir, trustedRoot));
     const file = path.join(dir, "policy.yaml");
-    writeFileSync(
-      file,
-      [
-        "apiVersion: secure-mlops.dev/v1",
-        "kind: AttestationPolicy",
-        "signers:",
-        `  - identityRegexp: '${RELEASE_ON_TAGS}'`,
-        `    issuer: ${GITHUB_ISSUER}`,
-        `    trustedRoot: ${path.relative(dir, trustedRoot)}`,
-        "    certificate:",
-        "      githubWorkflowRepository: octo-org/models",
-        "      githubWorkflowTrigger: push",
-        "requireEvidence: [license]",
-        "licenses: { allowed: [Apache-2.0] }",
-        "",
-      ].join("\n"),
-    );
+    writeFileSync(file, doc.toString());
     return file;
   }
 
