@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -223,5 +224,24 @@ describe("the policy of docs/keyless.md, which accepts only the release workflow
     const { dir } = await attest("model", { ref: "refs/tags/v3.1.1", eventName: "workflow_dispatch" });
     const result = await run("verify", "model", dir, "--policy", policy(path.dirname(dir)));
     expect([result.code, result.out.split("\n")[1]]).toEqual([1, 'certificate githubWorkflowTrigger (1.3.6.1.4.1.57264.1.2) is "workflow_dispatch", expected "push"']);
+  });
+});
+
+describe("the installed command, as a separate process", () => {
+  it("signs keyless and verifies by identity, reaching the mocks over real HTTP", async () => {
+    const dir = path.join(tempDir("cli-keyless-process-"), "m");
+    writeTree(dir, { "w.bin": "weights" });
+    const bin = path.join(__dirname, "..", "..", "bin", "secure-mlops.cjs");
+    // asynchronous, so this process keeps serving the mocks while the child calls them
+    const exec = (args: string[]): Promise<Run> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [bin, ...args], { env: { ...process.env, [TOKEN_ENV]: bed.token(githubClaims()) }, timeout: 120_000 }, (error, stdout, stderr) => {
+          resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout, err: stderr });
+        });
+      });
+    const signed = await exec(["attest", "model", dir, ...keylessFlags(), "--no-git-source"]);
+    expect([signed.code, signed.err, signed.out.split("\n")[2]]).toEqual([0, "", `signer: ${TAG} (issuer ${GITHUB_ISSUER})`]);
+    const verified = await exec(["verify", "model", dir, ...byIdentity(), "--certificate-github-workflow-ref", "refs/tags/v1.2.0"]);
+    expect([verified.code, verified.err, verified.out.split("\n")[0]]).toEqual([0, "", `verified: model ${dir}`]);
   });
 });
