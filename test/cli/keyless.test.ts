@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { closeHashPool } from "../../attestation/hash-pool";
 import { main } from "../../cli/main";
-import { cleanupTemp, readJson, tempDir, writeTree } from "../attestation/helpers";
+import { cleanupTemp, readJson, statementOf, tempDir, writeTree } from "../attestation/helpers";
 import { GITHUB_ISSUER, githubClaims, githubIdentity, startKeylessTestbed, type GithubRunClaims, type KeylessTestbed } from "../support/sigstore";
 
 /**
@@ -202,12 +202,21 @@ describe("the policy of docs/keyless.md, which accepts only the release workflow
     const { dir } = await attest("model", { ref: "refs/tags/v3.1.0" });
     const evidence = await run("attest", "evidence", dir, "--type", "license", ...keylessFlags());
     expect([evidence.code, evidence.err]).toEqual([0, ""]);
-    const result = await run("verify", "model", dir, "--policy", policy(path.dirname(dir)));
-    expect(result.err).toBe("");
-    expect(result.out.split("\n")).toEqual(
-      expect.arrayContaining([`signer: ${githubIdentity({ ref: "refs/tags/v3.1.0" })} (issuer ${GITHUB_ISSUER})`, `policy: ${policy(path.dirname(dir))}: satisfied (1 evidence statement(s) verified)`]),
-    );
-    expect(result.code).toBe(0);
+    const file = policy(path.dirname(dir));
+    const result = await run("verify", "model", dir, "--policy", file);
+    const subject = (statementOf(path.join(dir, "model.sig"))["subject"] as { digest: { sha256: string } }[])[0]!.digest.sha256;
+    expect(result).toEqual({
+      code: 0,
+      out: [
+        `verified: model ${dir}`,
+        `signer: ${githubIdentity({ ref: "refs/tags/v3.1.0" })} (issuer ${GITHUB_ISSUER})`,
+        `subject: tiny-model sha256:${subject}`,
+        "files: 2",
+        `policy: ${file}: satisfied (1 evidence statement(s) verified)`,
+        "",
+      ].join("\n"),
+      err: "",
+    });
   });
 
   it("refuses a branch build of the same workflow", async () => {
