@@ -91,6 +91,13 @@ export type SignatureErrorCode =
   | "SIGNATURE_CERTIFICATE_USAGE"
   | "SIGNATURE_IDENTITY_MISMATCH"
   | "SIGNATURE_ISSUER_MISMATCH"
+  | "SIGNATURE_EXTENSION_MISMATCH"
+  | "SIGNATURE_EXTENSION_INVALID"
+  | "SIGNATURE_CERTIFICATE_NOT_VALID_AT_TIME"
+  | "SIGNATURE_TLOG_ENTRY_MISMATCH"
+  | "SIGNATURE_TLOG_SET_INVALID"
+  | "SIGNATURE_TLOG_INCLUSION_INVALID"
+  | "SIGNATURE_TIMESTAMP_INVALID"
   | "SIGNATURE_SIGSTORE";
 
 /** The bundle's signature, key, certificate chain or signer identity does not verify. */
@@ -135,7 +142,7 @@ export class PolicyFileError extends AttestationError<PolicyFileErrorCode> {
   }
 }
 
-export type SigningErrorCode = "SIGNING_KEY_INVALID" | "SIGNING_KEY_UNSUPPORTED" | "SIGNING_KEYLESS_FAILED";
+export type SigningErrorCode = "SIGNING_KEY_INVALID" | "SIGNING_KEY_UNSUPPORTED" | "SIGNING_KEYLESS_FAILED" | "SIGNING_IDENTITY_TOKEN_INVALID";
 
 /** Signing could not happen (bad private key, keyless signing refused by Fulcio/Rekor). */
 export class SigningError extends AttestationError<SigningErrorCode> {

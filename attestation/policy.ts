@@ -6,6 +6,7 @@ import { LineCounter, parseDocument, type Document } from "yaml";
 import type { ParsedBundle } from "./bundle";
 import { PolicyFileError, isAttestationError, messageOf } from "./errors";
 import { EVIDENCE_TYPES, SEVERITIES, normaliseSeverity, type EvidenceType, type NormalisedSeverity, type RejectedEvidence, type VerifiedEvidence } from "./evidence";
+import { CONDITION_NAMES, type CertificateConditions } from "./identity";
 import { loadCertificates, loadPublicKey } from "./keys";
 import type { ModelStatement } from "./statement";
 import { loadTrustedRoot, trustLabel, verifyWithAny, type TrustPolicy } from "./verify";
@@ -22,6 +23,7 @@ import { loadTrustedRoot, trustLabel, verifyWithAny, type TrustPolicy } from "./
  *   - key: keys/release.pub.pem
  *   - identity: https://github.com/org/models/.github/workflows/release.yml@refs/heads/main
  *     issuer: https://token.actions.githubusercontent.com
+ *     certificate: { githubWorkflowTrigger: push }
  * requireEvidence: [license, mlbom, vulnerability-scan, evaluation]
  * licenses: { allowed: [Apache-2.0, MIT] }
  * vulnerabilities: { maxSeverity: medium }
@@ -37,7 +39,14 @@ export const POLICY_KIND = "AttestationPolicy";
 export type PolicySigner =
   | { readonly key: string }
   | { readonly root: string; readonly intermediates?: string }
-  | { readonly identity?: string; readonly identityRegexp?: string; readonly issuer: string; readonly trustedRoot?: string };
+  | {
+      readonly identity?: string;
+      readonly identityRegexp?: string;
+      readonly issuer: string;
+      readonly trustedRoot?: string;
+      /** Fulcio extensions the certificate must carry, e.g. `githubWorkflowRef: refs/tags/v1.2.0`. */
+      readonly certificate?: CertificateConditions;
+    };
 
 export interface EvaluationThreshold {
   readonly metric: string;
@@ -89,6 +98,12 @@ export const POLICY_SCHEMA = {
               identityRegexp: { type: "string", minLength: 1, format: "regex" },
               issuer: { type: "string", format: "uri" },
               trustedRoot: { type: "string", minLength: 1 },
+              certificate: {
+                type: "object",
+                additionalProperties: false,
+                minProperties: 1,
+                properties: Object.fromEntries(CONDITION_NAMES.map((n) => [n, { type: "string", minLength: 1 }])),
+              },
             },
             anyOf: [{ required: ["identity"] }, { required: ["identityRegexp"] }],
             not: { required: ["identity", "identityRegexp"] },
@@ -306,7 +321,7 @@ export async function loadPolicy(file: string): Promise<LoadedPolicy> {
           identity,
           issuer: s.issuer,
           trustedRoot: await loadTrustedRoot(s.trustedRoot ? resolve(s.trustedRoot) : undefined),
-          label: s.identity !== undefined ? `identity ${s.identity}` : `identity /${s.identityRegexp}/`,
+          ...(s.certificate ? { conditions: s.certificate } : {}),
         });
       }
     } catch (err) {

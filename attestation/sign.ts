@@ -24,8 +24,9 @@ import { IN_TOTO_PAYLOAD_TYPE, buildModelStatement, encodeStatement, type Artifa
  *   with the hash of the curve (SHA-256 for P-256, SHA-384 for P-384, SHA-512 for P-521), and the
  *   bundle is written in the reference tool's layout (v0.3, `publicKey.hint`, no tlog entries).
  * - Keyless, in CI: a thin wrapper over `@sigstore/sign` (Fulcio certificate for the ambient
- *   OIDC token, Rekor entry). It needs the network and an OIDC token, so it cannot run here and
- *   is not exercised by the tests; see attestation/README.md for the GitHub Actions setup.
+ *   OIDC token, Rekor entry, optionally an RFC 3161 timestamp). The tests run it against the
+ *   Sigstore project's service mocks (`@sigstore/mock`) on 127.0.0.1; see attestation/README.md
+ *   for the GitHub Actions setup.
  */
 
 export type SignerSpec =
@@ -36,6 +37,8 @@ export type SignerSpec =
       readonly fulcioURL?: string;
       /** @default https://rekor.sigstore.dev */
       readonly rekorURL?: string;
+      /** RFC 3161 timestamp authority (full URL or base URL); none by default, as the public-good flow relies on Rekor's time. */
+      readonly tsaURL?: string;
       /** An OIDC token; without it the ambient CI token is used (GitHub Actions `id-token: write`). */
       readonly identityToken?: string;
     };
@@ -53,13 +56,16 @@ export async function signStatement(statement: InTotoStatement, signer: SignerSp
     return keyBundleJson({ payload, payloadType: IN_TOTO_PAYLOAD_TYPE, signature, hint: publicKey.hint });
   }
   // @sigstore/sign takes ~0.4 s to load (its HTTP stack); only keyless signing pays for it
-  const { CIContextProvider, DSSEBundleBuilder, FulcioSigner, RekorWitness } = await import("@sigstore/sign");
+  const { CIContextProvider, DSSEBundleBuilder, FulcioSigner, RekorWitness, TSAWitness } = await import("@sigstore/sign");
   const identityProvider: IdentityProvider = signer.identityToken
     ? { getToken: () => Promise.resolve(signer.identityToken!) }
     : new CIContextProvider("sigstore");
   const builder = new DSSEBundleBuilder({
     signer: new FulcioSigner({ identityProvider, ...(signer.fulcioURL ? { fulcioBaseURL: signer.fulcioURL } : {}) }),
-    witnesses: [new RekorWitness({ entryType: "dsse", ...(signer.rekorURL ? { rekorBaseURL: signer.rekorURL } : {}) })],
+    witnesses: [
+      new RekorWitness({ entryType: "dsse", ...(signer.rekorURL ? { rekorBaseURL: signer.rekorURL } : {}) }),
+      ...(signer.tsaURL ? [new TSAWitness({ tsaBaseURL: signer.tsaURL })] : []),
+    ],
   });
   try {
     const bundle = await builder.create({ data: payload, type: IN_TOTO_PAYLOAD_TYPE });

@@ -3,7 +3,7 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { bundleFromJSON } from "@sigstore/bundle";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
-import { toSignedEntity, toTrustMaterial, Verifier, type Signer } from "@sigstore/verify";
+import { toSignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
 import { legacyPreAuthEncoding, parseBundle, preAuthEncoding, type ParsedBundle } from "./bundle";
 import { verifyCertificateChain } from "./chain";
 import {
@@ -16,6 +16,7 @@ import {
   messageOf,
   type VerificationFailureCode,
 } from "./errors";
+import { checkCertificateConditions, conditionsLabel, readCertificateIdentity, type CertificateConditions, type FulcioExtensionName } from "./identity";
 import { describePublicKey, type LoadedPublicKey } from "./keys";
 import {
   DEFAULT_EVIDENCE_FILE,
@@ -52,6 +53,8 @@ export type TrustPolicy =
       readonly identity: IdentityMatcher;
       readonly issuer: string;
       readonly trustedRoot: TrustedRootMaterial;
+      /** Fulcio extensions the certificate must carry (GitHub workflow repository, ref, trigger...). */
+      readonly conditions?: CertificateConditions;
       readonly label?: string;
     };
 
@@ -64,6 +67,8 @@ export type IdentityMatcher = { readonly exact: string } | { readonly regexp: st
 export interface TrustedRootMaterial {
   readonly source: string;
   readonly verifier: Verifier;
+  /** The root's certificate authorities' certificates, to say why a certificate chain failed. */
+  readonly caCertificates: readonly X509Certificate[];
 }
 
 /** What we know about the signer once a bundle verified. */
@@ -79,6 +84,8 @@ export interface VerifiedSigner {
   /** Keyless: certificate SAN and OIDC issuer. */
   readonly identity?: string;
   readonly issuer?: string;
+  /** Keyless: the certificate's Fulcio extensions (GitHub workflow repository, ref, trigger...). */
+  readonly certificateExtensions?: Readonly<Partial<Record<FulcioExtensionName, string>>>;
 }
 
 export interface VerifiedPayload {
@@ -97,8 +104,11 @@ export function trustLabel(trust: TrustPolicy): string {
       return `key ${trust.key.hint.slice(0, 16)}`;
     case "certificate-chain":
       return `root ${trust.roots[0]?.subject.replace(/\n/g, ", ") ?? "(none)"}`;
-    case "keyless":
-      return "exact" in trust.identity ? `identity ${trust.identity.exact}` : `identity /${trust.identity.regexp}/`;
+    case "keyless": {
+      const who = "exact" in trust.identity ? `identity ${trust.identity.exact}` : `identity /${trust.identity.regexp}/`;
+      const conditions = trust.conditions ? conditionsLabel(trust.conditions) : "";
+      return conditions ? `${who} with ${conditions}` : who;
+    }
   }
 }
 
@@ -117,7 +127,8 @@ function rootFromJson(json: unknown, source: string): TrustedRootMaterial {
     }
     // thresholds of the public-good instance: one Rekor entry, one SCT, one trusted time
     const verifier = new Verifier(material, { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 });
-    return { source, verifier };
+    const caCertificates = root.certificateAuthorities.flatMap((ca) => (ca.certChain?.certificates ?? []).map((c) => new X509Certificate(c.rawBytes)));
+    return { source, verifier, caCertificates };
   } catch (err) {
     throw new InputError("INPUT_TRUSTED_ROOT_INVALID", `${source}: not a usable Sigstore trusted root (${messageOf(err)})`, { cause: err, file: source });
   }
@@ -271,35 +282,100 @@ export function identityMatches(matcher: IdentityMatcher, san: string | undefine
   return re.test(san);
 }
 
+/** Integrated times of the bundle's log entries (seconds since the epoch), as the entries state them. */
+function integratedTimes(bundle: ParsedBundle): Date[] {
+  const vm = bundle.json["verificationMaterial"] as { tlogEntries?: { integratedTime?: unknown }[] } | undefined;
+  return (vm?.tlogEntries ?? []).map((e) => Number(e.integratedTime)).filter((t) => Number.isFinite(t) && t > 0).map((t) => new Date(t * 1000));
+}
+
+/**
+ * Says which of our reasons a failed certificate check is, from facts we check ourselves (who
+ * issued the leaf, its validity at the log's time) rather than from the library's messages.
+ */
+function certificateFailure(err: unknown, leafDer: Buffer, bundle: ParsedBundle, root: TrustedRootMaterial): SignatureError {
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(leafDer);
+  } catch (parseErr) {
+    return new SignatureError("SIGNATURE_CHAIN_INVALID", `signing certificate cannot be read (${messageOf(parseErr)})`, { cause: parseErr });
+  }
+  const issuedByRoot = root.caCertificates.some((ca) => leaf.checkIssued(ca) && leaf.verify(ca.publicKey));
+  if (!issuedByRoot) {
+    return new SignatureError("SIGNATURE_CHAIN_UNTRUSTED", `signing certificate (issuer ${leaf.issuer.replace(/\n/g, ", ")}) was not issued by a certificate authority of ${root.source}`, { cause: err });
+  }
+  const from = new Date(leaf.validFrom);
+  const to = new Date(leaf.validTo);
+  const outside = integratedTimes(bundle).find((t) => t < from || t > to);
+  if (outside) {
+    return new SignatureError(
+      "SIGNATURE_CERTIFICATE_NOT_VALID_AT_TIME",
+      `signing certificate is valid from ${from.toISOString()} to ${to.toISOString()}, but the transparency log integrated the entry at ${outside.toISOString()}`,
+      { cause: err },
+    );
+  }
+  return new SignatureError("SIGNATURE_CHAIN_INVALID", `signing certificate does not verify against ${root.source}: ${messageOf(err)}`, { cause: err });
+}
+
+/** Maps a `@sigstore/verify` failure to our reason codes; its own code stays in the message. */
+function keylessFailure(err: unknown, leafDer: Buffer, bundle: ParsedBundle, root: TrustedRootMaterial): SignatureError {
+  const code = (err as { code?: unknown }).code;
+  const detail = `${typeof code === "string" ? `${code}: ` : ""}${messageOf(err)}`;
+  switch (code) {
+    case "CERTIFICATE_ERROR":
+      return certificateFailure(err, leafDer, bundle, root);
+    case "TLOG_INCLUSION_PROMISE_ERROR":
+      return new SignatureError("SIGNATURE_TLOG_SET_INVALID", `the transparency log entry's signed entry timestamp does not verify with a log of ${root.source} (${detail})`, { cause: err });
+    case "TLOG_BODY_ERROR":
+      return new SignatureError("SIGNATURE_TLOG_ENTRY_MISMATCH", `the transparency log entry is for another signature or artifact (${detail})`, { cause: err });
+    case "TLOG_INCLUSION_PROOF_ERROR":
+    case "TLOG_MISSING_INCLUSION_ERROR":
+    case "TLOG_ERROR":
+      return new SignatureError("SIGNATURE_TLOG_INCLUSION_INVALID", `the transparency log entry's inclusion does not verify (${detail})`, { cause: err });
+    case "TIMESTAMP_ERROR":
+      return new SignatureError("SIGNATURE_TIMESTAMP_INVALID", `the signature's timestamps do not verify (${detail})`, { cause: err });
+    case "SIGNATURE_ERROR":
+      return new SignatureError("SIGNATURE_INVALID", `signature does not verify with the signing certificate's key (${detail})`, { cause: err });
+    default:
+      return new SignatureError("SIGNATURE_SIGSTORE", `Sigstore verification failed against ${root.source}: ${detail}`, { cause: err });
+  }
+}
+
 function verifyKeyless(bundle: ParsedBundle, trust: Extract<TrustPolicy, { method: "keyless" }>): VerifiedPayload {
   if (bundle.material.kind === "publicKey") throw new SignatureError("SIGNATURE_MATERIAL_MISMATCH", "bundle is signed with a public key, not a Sigstore certificate");
-  let signer: Signer;
+  const leafDer = bundle.material.kind === "certificate" ? bundle.material.certificate : bundle.material.certificates[0]!;
   try {
-    signer = trust.trustedRoot.verifier.verify(toSignedEntity(bundleFromJSON(bundle.json)));
+    trust.trustedRoot.verifier.verify(toSignedEntity(bundleFromJSON(bundle.json)));
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new SignatureError("SIGNATURE_SIGSTORE", `Sigstore verification failed against ${trust.trustedRoot.source}: ${typeof code === "string" ? `${code}: ` : ""}${messageOf(err)}`, { cause: err });
+    throw keylessFailure(err, leafDer, bundle, trust.trustedRoot);
   }
-  const san = signer.identity?.subjectAlternativeName;
-  const issuer = signer.identity?.extensions?.issuer;
+  // read from the certificate @sigstore/verify has just verified
+  const identity = readCertificateIdentity(leafDer);
+  const san = identity.subjectAlternativeName;
   if (!identityMatches(trust.identity, san)) {
     const wanted = "exact" in trust.identity ? trust.identity.exact : `/${trust.identity.regexp}/`;
     throw new SignatureError("SIGNATURE_IDENTITY_MISMATCH", `signed by ${san ?? "(no identity)"}, expected ${wanted}`);
   }
-  if (issuer !== trust.issuer) {
-    throw new SignatureError("SIGNATURE_ISSUER_MISMATCH", `identity issued by ${issuer ?? "(no issuer)"}, expected ${trust.issuer}`);
+  if (identity.issuer !== trust.issuer) {
+    throw new SignatureError("SIGNATURE_ISSUER_MISMATCH", `identity issued by ${identity.issuer ?? "(no issuer)"}, expected ${trust.issuer}`);
   }
-  const certDer = bundle.material.kind === "certificate" ? bundle.material.certificate : bundle.material.certificates[0]!;
+  if (trust.conditions) checkCertificateConditions(trust.conditions, identity);
   let fingerprint: string | undefined;
   try {
-    fingerprint = new X509Certificate(certDer).fingerprint256;
+    fingerprint = new X509Certificate(leafDer).fingerprint256;
   } catch {
     fingerprint = undefined;
   }
   return {
     payload: bundle.envelope.payload,
     payloadType: bundle.envelope.payloadType,
-    signer: { method: "keyless", label: trustLabel(trust), identity: san!, issuer, ...(fingerprint ? { certificateFingerprint: fingerprint } : {}) },
+    signer: {
+      method: "keyless",
+      label: trustLabel(trust),
+      identity: san!,
+      issuer: identity.issuer,
+      ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
+      certificateExtensions: identity.extensions,
+    },
     legacyEncoding: false,
   };
 }

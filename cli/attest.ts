@@ -8,6 +8,8 @@ import { DEFAULT_EVIDENCE_FILE } from "../attestation/manifest";
 import { attestDirectory, type SignerSpec } from "../attestation/sign";
 import { parseModelStatement, type ArtifactKind } from "../attestation/statement";
 import { ExitCode, UsageError, asUsageError, collect, errorCode, isInputError, progressReporter, toolVersion, type CommandRegistrar, type Io } from "./command";
+import { readCertificateIdentity } from "../attestation/identity";
+import { assertTokenUsable, parseIdentityToken } from "../attestation/oidc";
 
 /**
  * `secure-mlops attest model|dataset DIR` signs a directory into an OMS `model.sig`;
@@ -24,6 +26,7 @@ interface SignerFlags {
   keyless?: boolean;
   fulcioUrl?: string;
   rekorUrl?: string;
+  tsaUrl?: string;
   identityTokenEnv?: string;
 }
 
@@ -41,15 +44,31 @@ async function signerFrom(flags: SignerFlags): Promise<SignerSpec> {
     if (flags.identityTokenEnv) {
       identityToken = process.env[flags.identityTokenEnv];
       if (!identityToken) throw new UsageError(`--identity-token-env: environment variable ${flags.identityTokenEnv} is empty or unset`);
+      // a malformed or expired token is the caller's input: refuse it here, not as a Fulcio error
+      try {
+        assertTokenUsable(parseIdentityToken(identityToken), new Date());
+      } catch (err) {
+        asUsageError(err, `--identity-token-env ${flags.identityTokenEnv}`);
+      }
     }
     return {
       method: "keyless",
       ...(flags.fulcioUrl ? { fulcioURL: flags.fulcioUrl } : {}),
       ...(flags.rekorUrl ? { rekorURL: flags.rekorUrl } : {}),
+      ...(flags.tsaUrl ? { tsaURL: flags.tsaUrl } : {}),
       ...(identityToken ? { identityToken } : {}),
     };
   }
   throw new UsageError("give --key PRIVATE.pem (offline) or --keyless (Sigstore, in CI)");
+}
+
+/** Who a keyless bundle names as its signer, read from its Fulcio certificate; undefined for key bundles. */
+export function keylessSignerOf(bundle: Record<string, unknown>): { identity: string | null; issuer: string | null } | undefined {
+  const vm = bundle["verificationMaterial"] as { certificate?: { rawBytes?: string } } | undefined;
+  const raw = vm?.certificate?.rawBytes;
+  if (typeof raw !== "string") return undefined;
+  const identity = readCertificateIdentity(Buffer.from(raw, "base64"));
+  return { identity: identity.subjectAlternativeName ?? null, issuer: identity.issuer ?? null };
 }
 
 function addSignerOptions(cmd: Command): Command {
@@ -58,6 +77,7 @@ function addSignerOptions(cmd: Command): Command {
     .option("--keyless", "sign with Sigstore: Fulcio certificate for the ambient OIDC token (GitHub Actions), Rekor entry; needs network")
     .option("--fulcio-url <url>", "Fulcio instance for --keyless (default https://fulcio.sigstore.dev)")
     .option("--rekor-url <url>", "Rekor instance for --keyless (default https://rekor.sigstore.dev)")
+    .option("--tsa-url <url>", "RFC 3161 timestamp authority for --keyless (default: none, Rekor's integrated time is the signing time)")
     .option("--identity-token-env <name>", "environment variable holding an OIDC token for --keyless (default: the CI's ambient token)");
 }
 
@@ -128,6 +148,7 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
           bytes: m.totalBytes,
           ignorePaths: m.serialization.ignorePaths,
           source: result.source ?? null,
+          ...(signer.method === "keyless" ? { signer: keylessSignerOf(result.bundle) ?? null } : {}),
         },
         null,
         2,
@@ -137,6 +158,8 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
     io.out(`signed ${kind} ${dir}: ${m.fileCount} file${m.fileCount === 1 ? "" : "s"}, ${m.totalBytes} bytes, sha256:${m.rootDigest}\n`);
     io.out(`bundle: ${result.bundlePath}\n`);
     if (result.source) io.out(`source: ${result.source.remote ?? "(no remote)"} @ ${result.source.commit}\n`);
+    const keyless = signer.method === "keyless" ? keylessSignerOf(result.bundle) : undefined;
+    if (keyless) io.out(`signer: ${keyless.identity ?? "(no identity)"} (issuer ${keyless.issuer ?? "(none)"})\n`);
   }
   setExit(ExitCode.ok);
 }

@@ -6,6 +6,7 @@ import { loadCertificates, loadPublicKey } from "../attestation/keys";
 import { loadPolicy, type LoadedPolicy } from "../attestation/policy";
 import { type ArtifactKind } from "../attestation/statement";
 import { loadTrustedRoot, type TrustPolicy } from "../attestation/verify";
+import { addCertificateOptions, conditionsFrom, type CertificateFlags } from "./certificate-flags";
 import { ExitCode, UsageError, asUsageError, collect, progressReporter, type CommandRegistrar, type Io } from "./command";
 
 /**
@@ -15,7 +16,7 @@ import { ExitCode, UsageError, asUsageError, collect, progressReporter, type Com
  * reason on its own line; `--json` for machines), 2 bad usage or unreadable input.
  */
 
-interface VerifyFlags {
+interface VerifyFlags extends CertificateFlags {
   key?: string;
   root?: string;
   certificateChain?: string;
@@ -39,6 +40,8 @@ async function trustFrom(flags: VerifyFlags): Promise<TrustPolicy[]> {
   if (identityGiven !== (flags.issuer !== undefined)) throw new UsageError(identityGiven ? "--issuer: required with --identity/--identity-regexp" : "--issuer: only with --identity or --identity-regexp");
   if (flags.certificateChain !== undefined && flags.root === undefined) throw new UsageError("--certificate-chain: only with --root");
   if (flags.trustedRoot !== undefined && !identityGiven) throw new UsageError("--trusted-root: only with --identity or --identity-regexp");
+  const conditions = conditionsFrom(flags);
+  if (conditions && !identityGiven) throw new UsageError("--certificate-*: certificate conditions only with --identity or --identity-regexp");
   if (flags.key !== undefined) {
     try {
       return [{ method: "public-key", key: await loadPublicKey(flags.key), label: `key ${flags.key}` }];
@@ -76,7 +79,7 @@ async function trustFrom(flags: VerifyFlags): Promise<TrustPolicy[]> {
       asUsageError(err, "--trusted-root");
     }
     const identity = flags.identity !== undefined ? { exact: flags.identity } : { regexp: flags.identityRegexp! };
-    return [{ method: "keyless", identity, issuer: flags.issuer!, trustedRoot, label: flags.identity !== undefined ? `identity ${flags.identity}` : `identity /${flags.identityRegexp}/` }];
+    return [{ method: "keyless", identity, issuer: flags.issuer!, trustedRoot, ...(conditions ? { conditions } : {}) }];
   }
   return [];
 }
@@ -203,16 +206,18 @@ async function runVerify(kind: ArtifactKind, dir: string, flags: VerifyFlags, io
 export const registerVerifyCommand: CommandRegistrar = (program, io, setExit) => {
   const verify = program.command("verify").description("verify a signed model or dataset offline, and its evidence against a policy");
   for (const kind of ["model", "dataset"] as const) {
-    verify
-      .command(`${kind} <dir>`)
-      .description(`verify a ${kind}'s OMS signature and every file; with --policy, its evidence`)
+    addCertificateOptions(
+      verify
+        .command(`${kind} <dir>`)
+        .description(`verify a ${kind}'s OMS signature and every file; with --policy, its evidence`)
       .option("--key <file>", "public key (PEM or DER) the bundle must be signed with")
       .option("--root <file>", "trusted root certificate(s), PEM: verify the bundle's certificate chain to it")
       .option("--certificate-chain <file>", "extra intermediate certificates (PEM) for --root")
       .option("--identity <san>", "Sigstore keyless: exact certificate identity (e-mail or URI SAN)")
       .option("--identity-regexp <re>", "Sigstore keyless: regular expression the whole identity must match")
       .option("--issuer <url>", "Sigstore keyless: OIDC issuer of the identity")
-      .option("--trusted-root <file>", "Sigstore trusted_root.json (default: the public-good root shipped with @sigstore/tuf)")
+      .option("--trusted-root <file>", "Sigstore trusted_root.json (default: the public-good root shipped with @sigstore/tuf)"),
+    )
       .option("--bundle <file>", "signature bundle (default DIR/model.sig)")
       .option("--policy <file>", "attestation policy (YAML): signers, required evidence, licences, vulnerabilities, evaluation")
       .option("--evidence <file>", "evidence bundles, JSON Lines (default model.evidence.jsonl beside the bundle)")
