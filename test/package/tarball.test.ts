@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -91,13 +91,23 @@ function tsconfig(moduleResolution: "node16" | "bundler"): string {
 beforeAll(() => {
   mkdirSync(path.join(repoRoot, ".secure-mlops"), { recursive: true });
   scratch = mkdtempSync(path.join(repoRoot, ".secure-mlops", "consumer-"));
+  // Pack a copy of the tracked files, so the build that `npm pack` runs (prepack) writes its
+  // dist/ there and never under a repository whose other tests are running.
+  const staging = path.join(scratch, "staging");
+  const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: repoRoot, encoding: "utf8" }).split("\0").filter(Boolean);
+  expect(tracked.length).toBeGreaterThan(100);
+  for (const file of tracked.filter((f) => !f.startsWith("test/") && !f.startsWith(".secure-mlops/"))) {
+    mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
+    copyFileSync(path.join(repoRoot, file), path.join(staging, file));
+  }
   const packed = JSON.parse(
-    execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` } }),
+    execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: staging, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` } }),
   ) as { filename: string; files: { path: string }[] }[];
   tarballFiles = packed[0]!.files.map((f) => f.path);
   packageDir = path.join(scratch, "node_modules", "secure-mlops");
   mkdirSync(packageDir, { recursive: true });
   execFileSync("tar", ["xzf", path.join(scratch, path.basename(packed[0]!.filename)), "-C", packageDir, "--strip-components=1"]);
+  rmSync(staging, { recursive: true, force: true });
   writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ name: "consumer", private: true }));
   writeFileSync(path.join(scratch, "main.ts"), consumer);
 }, 300_000);
