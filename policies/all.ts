@@ -9,6 +9,7 @@ import { githubBranchPolicies } from "./github-branches";
 import { githubEnvironmentPolicies } from "./github-environments";
 import { githubRepositoryPolicies } from "./github-repository";
 import { keyVaultPolicies } from "./keyvault";
+import { kubernetesPodSecurityPolicies } from "./kubernetes-pod-security";
 import { machineLearningPolicies } from "./machinelearning";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
@@ -35,4 +36,5 @@ export const allPolicies: readonly Policy[] = [
   ...githubBranchPolicies,
   ...githubActionsPolicies,
   ...githubEnvironmentPolicies,
+  ...kubernetesPodSecurityPolicies,
 ];
