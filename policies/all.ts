@@ -9,7 +9,11 @@ import { githubBranchPolicies } from "./github-branches";
 import { githubEnvironmentPolicies } from "./github-environments";
 import { githubRepositoryPolicies } from "./github-repository";
 import { keyVaultPolicies } from "./keyvault";
+import { kubernetesNetworkPolicies } from "./kubernetes-network-policy";
 import { kubernetesPodSecurityPolicies } from "./kubernetes-pod-security";
+import { kubernetesRbacPolicies } from "./kubernetes-rbac";
+import { kubernetesWebhookPolicies } from "./kubernetes-webhooks";
+import { kubernetesWorkloadPolicies } from "./kubernetes-workloads";
 import { machineLearningPolicies } from "./machinelearning";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
@@ -37,4 +41,8 @@ export const allPolicies: readonly Policy[] = [
   ...githubActionsPolicies,
   ...githubEnvironmentPolicies,
   ...kubernetesPodSecurityPolicies,
+  ...kubernetesWorkloadPolicies,
+  ...kubernetesWebhookPolicies,
+  ...kubernetesRbacPolicies,
+  ...kubernetesNetworkPolicies,
 ];

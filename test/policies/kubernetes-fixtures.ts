@@ -51,3 +51,41 @@ export function ownerOf(type: string, pod: PodParts, namespace = "ml"): Record<s
       return { apiVersion: "apps/v1", kind, metadata, spec: { replicas: 2, selector, template } };
   }
 }
+
+const resources = (): Record<string, unknown> => ({ requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+
+/** A pod that passes every Kubernetes policy of the strict pack: restricted, pinned, bounded, probed. */
+export function compliantPod(): PodParts {
+  const pod = restrictedPod();
+  pod.spec["automountServiceAccountToken"] = false;
+  for (const c of pod.spec["initContainers"] as Record<string, unknown>[]) c["resources"] = resources();
+  for (const c of pod.spec["containers"] as Record<string, unknown>[]) {
+    c["resources"] = resources();
+    c["livenessProbe"] = { httpGet: { path: "/healthz", port: 8080 } };
+    c["readinessProbe"] = { httpGet: { path: "/readyz", port: 8080 } };
+  }
+  return pod;
+}
+
+/** A ValidatingWebhookConfiguration as the verifier needs it: fails closed, bounded, no side effects. */
+export function compliantWebhookConfiguration(): Record<string, unknown> {
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingWebhookConfiguration",
+    metadata: { name: "secure-mlops-verifier" },
+    webhooks: [
+      {
+        name: "verify.secure-mlops.dev",
+        failurePolicy: "Fail",
+        timeoutSeconds: 10,
+        sideEffects: "None",
+        admissionReviewVersions: ["v1"],
+        clientConfig: { service: { name: "verifier", namespace: "secure-mlops-verifier", port: 443, path: "/validate" }, caBundle: "LS0tLS1CRUdJTg==" },
+        namespaceSelector: {
+          matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "secure-mlops-verifier"] }],
+        },
+        rules: [{ apiGroups: ["", "apps", "batch"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods", "deployments", "jobs", "cronjobs"] }],
+      },
+    ],
+  };
+}

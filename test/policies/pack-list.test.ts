@@ -140,6 +140,23 @@ const pinned = [
   "kubernetes-pod-security-seccomp-profile-restricted",
   "kubernetes-pod-security-capabilities-restricted",
   "kubernetes-pod-security-proc-mount-restricted",
+  "kubernetes-workload-image-digest",
+  "kubernetes-workload-namespace",
+  "kubernetes-workload-service-account-token",
+  "kubernetes-workload-resources",
+  "kubernetes-workload-probes",
+  "kubernetes-namespace-pod-security-label",
+  "kubernetes-webhook-fail-closed",
+  "kubernetes-webhook-timeout-bounded",
+  "kubernetes-webhook-side-effects-none",
+  "kubernetes-webhook-review-versions-v1",
+  "kubernetes-webhook-excludes-system-namespaces",
+  "kubernetes-webhook-trusted-client-config",
+  "kubernetes-rbac-no-wildcards",
+  "kubernetes-rbac-no-webhook-configuration-control",
+  "kubernetes-rbac-no-csr-approval",
+  "kubernetes-rbac-privilege-verbs",
+  "kubernetes-networkpolicy-present",
 ];
 
 let pack: TestPack;
