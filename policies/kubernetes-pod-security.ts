@@ -12,6 +12,7 @@ import {
   type Forbidden,
   type PssCheck,
   type PssLevel,
+  type VersionedCheck,
 } from "./lib/pod-security";
 
 // The Pod Security Standards, one policy per check of kubernetes/pod-security-admission
@@ -592,6 +593,15 @@ const pssConfigSchema: PolicyConfigSchema = {
   },
 };
 
+const resolved = new Map<string, VersionedCheck | undefined>();
+
+/** `implementationFor`, once per check, level and version setting: it runs for every resource. */
+function resolvedImplementation(check: PssCheck, level: PssLevel, version: unknown): VersionedCheck | undefined {
+  const key = `${check.id}|${level}|${String(typeof version === "string" ? version : "")}`;
+  if (!resolved.has(key)) resolved.set(key, implementationFor(pssChecks, check, level, parsePssVersion(version)));
+  return resolved.get(key);
+}
+
 /**
  * The verdict of one check on one pod spec for a level and version: the message, or undefined
  * when it allows the pod or does not run. Exported for the tests and the docs.
@@ -600,7 +610,7 @@ export function pssVerdict(checkId: string, metadata: KObject, spec: KObject, co
   const check = pssChecks.find((c) => c.id === checkId);
   if (check === undefined) throw new Error(`no Pod Security Standards check "${checkId}"`);
   const level: PssLevel = config.level === "baseline" ? "baseline" : "restricted";
-  const impl = implementationFor(pssChecks, check, level, parsePssVersion(config.version));
+  const impl = resolvedImplementation(check, level, config.version);
   const forbidden = impl?.checkPod(metadata, spec);
   if (forbidden === undefined) return undefined;
   return (

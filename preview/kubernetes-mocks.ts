@@ -110,9 +110,16 @@ export function kubernetesOutputs(type: string, logicalName: string, urn: string
 export function decodeYaml(args: Record<string, unknown>): { result: unknown[] } {
   const text = typeof args["text"] === "string" ? args["text"] : "";
   const result: unknown[] = [];
-  for (const doc of parseAllDocuments(text)) {
+  // Warnings (unresolved tags) would print to the console; errors still fail the decode.
+  for (const doc of parseAllDocuments(text, { logLevel: "error" })) {
     if (doc.errors.length > 0) throw new Error(`kubernetes:yaml:decode: ${doc.errors[0]!.message}`);
-    const value: unknown = doc.toJS();
+    let value: unknown;
+    try {
+      // Resolving aliases can fail after a clean parse (an alias to an anchor that is not there).
+      value = doc.toJS();
+    } catch (e) {
+      throw new Error(`kubernetes:yaml:decode: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
     if (value !== null && value !== undefined) result.push(value);
   }
   return { result };
