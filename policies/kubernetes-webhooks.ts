@@ -5,8 +5,8 @@ import { mapped, type ControlMapping } from "./lib/metadata";
 import { anyOfTypes } from "./lib/types";
 
 // Admission webhook configurations (admissionregistration.k8s.io/v1). Checkov has no check on
-// their contents (CONTROLS.md 5.3); these follow the verifier's needs: a webhook that guards the
-// supply chain must fail closed, answer in bounded time, have no side effects, speak v1, never
+// their contents (failurePolicy, timeout, sideEffects, selector, caBundle); these follow the
+// verifier's needs: a webhook that guards the supply chain must fail closed, answer in bounded time, have no side effects, speak v1, never
 // lock out the control plane or itself, and be reached over a trusted TLS connection.
 
 /** One webhook of a configuration, with the name messages use. */
