@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { judge, startConfiguredPack } from "../preview/engine";
 import type { RecordedResource } from "../preview/recorder";
 import { loadProgramSource, runProgram } from "../preview/run-program";
-import { replicateStack, syntheticStack } from "./synthetic";
+import { kubernetesStack, replicateStack, syntheticStack } from "./synthetic";
 
 /**
  * `npm run bench`: the offline preview of the prod stack (cold process, whole CLI) and the pack's
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
   const stacks: [string, RecordedResource[]][] = [
     ["synthetic registry stack", syntheticStack(5000)],
     [`prod stack copied to 5,000 (${prod.length} resources a copy, every type of the platform)`, replicateStack(prod, 5000)],
+    ["synthetic Kubernetes stack (namespaces, NetworkPolicies, Deployments, StatefulSets, CronJobs)", kubernetesStack(5000)],
   ];
   for (const [label, records] of stacks) {
     for (const packs of [1, 2]) {

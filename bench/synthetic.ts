@@ -61,3 +61,48 @@ export function replicateStack(records: readonly RecordedResource[], count: numb
   }
   return out;
 }
+
+/**
+ * A synthetic Kubernetes stack of `count` resources: per namespace a labelled Namespace, a
+ * NetworkPolicy, and Deployments, StatefulSets and CronJobs built from the restricted pod (one
+ * workload in seven runs privileged), so every pod-security, workload and network policy judges.
+ */
+export function kubernetesStack(count: number): RecordedResource[] {
+  const out: RecordedResource[] = [];
+  const rec = (type: string, name: string, props: Record<string, unknown>): RecordedResource => {
+    const urn = `urn:pulumi:bench::secure-mlops::${type}::${name}`;
+    return { urn, type, name, custom: true, id: name, inputs: props, outputs: props, dependencies: [], propertyDependencies: {}, options: {} };
+  };
+  const image = "crsmlopsprod.azurecr.io/serving/model-server@sha256:" + "0123456789abcdef".repeat(4);
+  const pod = (privileged: boolean): Record<string, unknown> => ({
+    metadata: { labels: { app: "x" } },
+    spec: {
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+      containers: [
+        {
+          name: "app",
+          image,
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, ...(privileged ? { privileged: true } : {}) },
+          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+          livenessProbe: { httpGet: { path: "/healthz", port: 8080 } },
+          readinessProbe: { httpGet: { path: "/readyz", port: 8080 } },
+        },
+      ],
+    },
+  });
+  let w = 0;
+  for (let n = 0; out.length < count; n++) {
+    const namespace = `team-${n}`;
+    out.push(rec("kubernetes:core/v1:Namespace", namespace, { metadata: { name: namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } }));
+    out.push(rec("kubernetes:networking.k8s.io/v1:NetworkPolicy", `${namespace}-deny`, { metadata: { name: "deny", namespace }, spec: { podSelector: {} } }));
+    for (let k = 0; k < 18; k++, w++) {
+      const metadata = { name: `w${w}`, namespace };
+      const template = pod(w % 7 === 0);
+      if (k % 3 === 0) out.push(rec("kubernetes:batch/v1:CronJob", `w${w}`, { metadata, spec: { schedule: "0 * * * *", jobTemplate: { spec: { template } } } }));
+      else if (k % 3 === 1) out.push(rec("kubernetes:apps/v1:StatefulSet", `w${w}`, { metadata, spec: { selector: { matchLabels: { app: "x" } }, template } }));
+      else out.push(rec("kubernetes:apps/v1:Deployment", `w${w}`, { metadata, spec: { selector: { matchLabels: { app: "x" } }, template } }));
+    }
+  }
+  return out.slice(0, count);
+}

@@ -10,6 +10,11 @@ import { githubEnvironmentPolicies } from "./github-environments";
 import { githubRepositoryPolicies } from "./github-repository";
 import { githubRulesetPolicies } from "./github-rulesets";
 import { keyVaultPolicies } from "./keyvault";
+import { kubernetesNetworkPolicies } from "./kubernetes-network-policy";
+import { kubernetesPodSecurityPolicies } from "./kubernetes-pod-security";
+import { kubernetesRbacPolicies } from "./kubernetes-rbac";
+import { kubernetesWebhookPolicies } from "./kubernetes-webhooks";
+import { kubernetesWorkloadPolicies } from "./kubernetes-workloads";
 import { machineLearningPolicies } from "./machinelearning";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
@@ -35,4 +40,9 @@ export const allPolicies: readonly Policy[] = [
   ...githubBranchPolicies,
   ...githubActionsPolicies,
   ...githubEnvironmentPolicies,
+  ...kubernetesPodSecurityPolicies,
+  ...kubernetesWorkloadPolicies,
+  ...kubernetesWebhookPolicies,
+  ...kubernetesRbacPolicies,
+  ...kubernetesNetworkPolicies,
 ];

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { decodeYaml, kubernetesOutputs } from "./kubernetes-mocks";
 
 /**
  * Pulumi mocks that answer like Azure, Entra ID and GitHub would: ARM resource ids, login
@@ -455,11 +456,8 @@ export function createOfflineMocks(who: OfflineIdentity = defaultOfflineIdentity
       if (args.type.startsWith("azure-native:")) return azureNative(args, urn, who);
       if (args.type.startsWith("azuread:")) return azureAd(args, urn, who);
       if (args.type.startsWith("github:")) return github(args, urn);
-      if (args.type.startsWith("kubernetes:")) {
-        const meta = (args.inputs as Record<string, unknown>)["metadata"] as Record<string, unknown> | undefined;
-        const ns = str(meta?.["namespace"]) ?? "default";
-        const name = str(meta?.["name"]) ?? autoName(args.name, urn);
-        return { id: `${ns}/${name}`, state: { ...args.inputs, metadata: { ...meta, name, namespace: ns, uid: stableUuid(urn) } } };
+      if (args.type.startsWith("kubernetes:") || args.type === "pulumi:providers:kubernetes") {
+        return kubernetesOutputs(args.type, args.name, urn, args.inputs as Record<string, unknown>);
       }
       return { id: `${args.name}-id`, state: { ...args.inputs } };
     },
@@ -472,6 +470,8 @@ export function createOfflineMocks(who: OfflineIdentity = defaultOfflineIdentity
           return { clientId: who.clientId, objectId: who.objectId, tenantId: who.tenantId, id: `${who.clientId}-${who.objectId}-${who.tenantId}` };
         case "github:index/getTeam:getTeam":
           return githubTeam(args.inputs as Record<string, unknown>);
+        case "kubernetes:yaml:decode":
+          return decodeYaml(args.inputs as Record<string, unknown>);
         default:
           throw new Error(`the offline preview has no answer for the invoke ${args.token}`);
       }
