@@ -20,6 +20,7 @@ import {
   type HashProgress,
   type SignerSpec,
 } from "../attestation";
+import { registerAttestImage } from "./attest-image";
 import { ExitCode, UsageError, type Io } from "./exit";
 import type { CommandRegistrar } from "./main";
 
@@ -288,4 +289,5 @@ export const registerAttestCommand: CommandRegistrar = (program, io, setExit) =>
   ).action(async (dir: string, _opts: unknown, cmd: Command) => {
     await runAttestEvidence(dir, cmd.opts<EvidenceFlags>(), io, setExit);
   });
+  registerAttestImage(attest, io, setExit);
 };

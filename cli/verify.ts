@@ -15,6 +15,7 @@ import {
 } from "../attestation";
 import { asUsageError, progressReporter } from "./attest";
 import { ExitCode, UsageError, type Io } from "./exit";
+import { registerVerifyImage } from "./verify-image";
 import type { CommandRegistrar } from "./main";
 
 /**
@@ -226,4 +227,5 @@ export const registerVerifyCommand: CommandRegistrar = (program, io, setExit) =>
         await runVerify(kind, dir, cmd.opts<VerifyFlags>(), io, setExit);
       });
   }
+  registerVerifyImage(verify, io, setExit);
 };
