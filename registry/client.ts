@@ -143,8 +143,9 @@ export class RegistryClient {
         const status = res.statusCode ?? 0;
         const declared = Number(header(res.headers, "content-length"));
         if (spec.method !== "HEAD" && Number.isFinite(declared) && declared > spec.maxBytes) {
-          res.destroy();
+          // settle first: destroying emits "aborted", which must not win
           fail(new RegistryError("REGISTRY_TOO_LARGE", this.registry, `${spec.what}: answer of ${declared} bytes, more than ${spec.maxBytes}`, { status }));
+          res.destroy();
           return;
         }
         const chunks: Buffer[] = [];
@@ -152,8 +153,8 @@ export class RegistryClient {
         res.on("data", (chunk: Buffer) => {
           size += chunk.length;
           if (size > spec.maxBytes) {
-            res.destroy();
             fail(new RegistryError("REGISTRY_TOO_LARGE", this.registry, `${spec.what}: answer longer than ${spec.maxBytes} bytes`, { status }));
+            res.destroy();
             return;
           }
           chunks.push(chunk);
