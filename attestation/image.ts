@@ -184,7 +184,7 @@ export interface AttestImageResult {
  * Statements already attached, by their exact payload: attesting twice attaches nothing new.
  * A referrer that cannot be read is skipped here (it is the verifier's business to judge it).
  */
-async function existingPayloads(client: RegistryClient, repository: string, digest: string, signal?: AbortSignal): Promise<Map<string, { digest: string; hint?: string }>> {
+export async function existingPayloads(client: RegistryClient, repository: string, digest: string, signal?: AbortSignal): Promise<Map<string, { digest: string; hint?: string }>> {
   const out = new Map<string, { digest: string; hint?: string }>();
   const listing = await listReferrers(client, repository, digest, signal);
   for (const d of listing.descriptors) {

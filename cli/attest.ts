@@ -22,6 +22,7 @@ import {
 } from "../attestation";
 import { registerAttestImage } from "./attest-image";
 import { ExitCode, UsageError, type Io } from "./exit";
+import { addPushOptions, pushSigned, type PushFlags } from "./model-registry";
 import type { CommandRegistrar } from "./main";
 
 /**
@@ -125,7 +126,7 @@ function addSignerOptions(cmd: Command): Command {
     .option("--identity-token-env <name>", "environment variable holding an OIDC token for --keyless (default: the CI's ambient token)");
 }
 
-interface AttestFlags extends SignerFlags {
+interface AttestFlags extends SignerFlags, PushFlags {
   out?: string;
   ignore: string[];
   method: string;
@@ -176,6 +177,7 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
   }
   progress.stop();
   const m = result.manifest;
+  const pushed = flags.push ? await pushSigned({ root: dir, kind, manifest: m, bundlePath: result.bundlePath, flags }) : undefined;
   if (flags.json) {
     io.out(
       `${JSON.stringify(
@@ -190,6 +192,7 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
           bytes: m.totalBytes,
           ignorePaths: m.serialization.ignorePaths,
           source: result.source ?? null,
+          ...(pushed ? { pushed: pushed.json } : {}),
         },
         null,
         2,
@@ -199,6 +202,7 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
     io.out(`signed ${kind} ${dir}: ${m.fileCount} file${m.fileCount === 1 ? "" : "s"}, ${m.totalBytes} bytes, sha256:${m.rootDigest}\n`);
     io.out(`bundle: ${result.bundlePath}\n`);
     if (result.source) io.out(`source: ${result.source.remote ?? "(no remote)"} @ ${result.source.commit}\n`);
+    if (pushed) io.out(pushed.text);
   }
   setExit(ExitCode.ok);
 }
@@ -261,7 +265,7 @@ async function runAttestEvidence(dir: string, flags: EvidenceFlags, io: Io, setE
 export const registerAttestCommand: CommandRegistrar = (program, io, setExit) => {
   const attest = program.command("attest").description("sign a model or dataset (OMS model.sig), or evidence about it");
   for (const kind of ["model", "dataset"] as const) {
-    addSignerOptions(
+    addPushOptions(addSignerOptions(
       attest
         .command(`${kind} <dir>`)
         .description(`sign a ${kind} directory (or single file): manifest of every file, in-toto statement, Sigstore bundle`)
@@ -272,7 +276,7 @@ export const registerAttestCommand: CommandRegistrar = (program, io, setExit) =>
         .option("--allow-symlinks", "hash symlinks inside DIR instead of refusing them (never ones leaving DIR)")
         .option("--no-git-source", "do not record the git remote and commit of a clone")
         .option("--json", "print the result as JSON"),
-    ).action(async (dir: string, _opts: unknown, cmd: Command) => {
+    )).action(async (dir: string, _opts: unknown, cmd: Command) => {
       await runAttestDirectory(kind, dir, cmd.opts<AttestFlags>(), io, setExit);
     });
   }
