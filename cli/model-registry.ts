@@ -70,7 +70,7 @@ export async function pushSigned(options: { root: string; kind: "model" | "datas
  */
 export async function pullIfReference(arg: string, flags: { plainHttp?: boolean }): Promise<{ dir: string; digest: string; cleanup: () => Promise<void> } | undefined> {
   if (await fsp.stat(arg).catch(() => undefined)) return undefined;
-  let hasRegistry = false;
+  let hasRegistry: boolean;
   try {
     const ref = parseReference(arg);
     hasRegistry = arg.startsWith(`${ref.registry}/`);
