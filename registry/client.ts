@@ -116,8 +116,8 @@ export class RegistryClient {
 
   /** One HTTP exchange, body read up to `maxBytes`. Never retries. */
   private exchange(spec: RequestSpec, url: URL, authorization: string | undefined, signal?: AbortSignal): Promise<Answer> {
-    const started = this.signal ?? signal;
-    if (started?.aborted) return Promise.reject(new RegistryError("REGISTRY_ABORTED", this.registry, `${spec.what}: aborted before the request (deadline passed)`, { cause: started.reason }));
+    const aborted = [this.signal, signal].find((s) => s?.aborted);
+    if (aborted) return Promise.reject(new RegistryError("REGISTRY_ABORTED", this.registry, `${spec.what}: aborted before the request (deadline passed)`, { cause: aborted.reason }));
     this.requests.count++;
     return new Promise<Answer>((resolve, reject) => {
       const lib = url.protocol === "https:" ? https : http;
@@ -323,8 +323,22 @@ export class RegistryClient {
     // one authenticated probe first, so the streaming request carries a valid token
     if (!this.authorizations.size) await this.send({ method: "HEAD", path: `/v2/${repository}/blobs/${digest}`, maxBytes: 0, what, repository }, signal);
     const auth = this.authorizations.get(this.scopeOf({ method: "GET", path: "", maxBytes: 0, what, repository }) ?? "") ?? this.authorizations.get("");
-    const url = new URL(`/v2/${repository}/blobs/${digest}`, this.base);
-    await new Promise<void>((resolve, reject) => {
+    const signals = [this.signal, signal].filter((x): x is AbortSignal => x !== undefined);
+    const combined = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+    let url = new URL(`/v2/${repository}/blobs/${digest}`, this.base);
+    // registries (ACR, ECR, GAR) answer with a redirect to their storage: followed without our credentials
+    for (let hop = 0; ; hop++) {
+      const location = await this.streamOnce(url, hop === 0 ? auth : undefined, what, alg, hex, size, onChunk, combined);
+      if (location === undefined) return;
+      if (hop >= 3) throw new RegistryError("REGISTRY_BAD_RESPONSE", this.registry, `${what}: more than 3 redirects`);
+      url = new URL(location, url);
+      if (url.protocol !== "https:" && !(url.protocol === "http:" && this.base.protocol === "http:")) throw new RegistryError("REGISTRY_BAD_RESPONSE", this.registry, `${what}: redirect to ${url.origin} is not HTTPS`);
+    }
+  }
+
+  /** One streaming GET; resolves to a redirect's Location, or undefined when the blob was read and checked. */
+  private streamOnce(url: URL, auth: string | undefined, what: string, alg: string, hex: string, size: number, onChunk: (chunk: Buffer) => void | Promise<void>, signal: AbortSignal | undefined): Promise<string | undefined> {
+    return new Promise<string | undefined>((resolve, reject) => {
       const lib = url.protocol === "https:" ? https : http;
       const hash = createHash(alg);
       let seen = 0;
@@ -335,10 +349,18 @@ export class RegistryClient {
         req.destroy();
         reject(err);
       };
-      const req = lib.request(url, { method: "GET", agent: this.agent, headers: { "User-Agent": "secure-mlops", ...(auth ? { Authorization: auth } : {}) }, ...(signal ? { signal } : {}) }, (res) => {
-        if (res.statusCode !== 200) {
+      const sameOrigin = url.origin === this.base.origin;
+      const req = lib.request(url, { method: "GET", ...(sameOrigin ? { agent: this.agent } : {}), headers: { "User-Agent": "secure-mlops", ...(auth ? { Authorization: auth } : {}) }, ...(signal ? { signal } : {}) }, (res) => {
+        const status = res.statusCode ?? 0;
+        if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
           res.resume();
-          fail(new RegistryError(res.statusCode === 404 ? "REGISTRY_NOT_FOUND" : "REGISTRY_HTTP_STATUS", this.registry, `${what}: status ${res.statusCode}`, { status: res.statusCode ?? 0 }));
+          failed = true;
+          resolve(res.headers.location);
+          return;
+        }
+        if (status !== 200) {
+          res.resume();
+          fail(new RegistryError(status === 404 ? "REGISTRY_NOT_FOUND" : status === 401 || status === 403 ? "REGISTRY_UNAUTHORIZED" : "REGISTRY_HTTP_STATUS", this.registry, `${what}: status ${status}`, { status }));
           return;
         }
         res.on("data", (chunk: Buffer) => {
@@ -351,7 +373,10 @@ export class RegistryClient {
           const r = onChunk(chunk);
           if (r) {
             res.pause();
-            r.then(() => res.resume(), (err: unknown) => fail(new RegistryError("REGISTRY_UNREACHABLE", this.registry, `${what}: writing failed (${String(err)})`, { cause: err })));
+            r.then(
+              () => res.resume(),
+              (err: unknown) => fail(new RegistryError("REGISTRY_UNREACHABLE", this.registry, `${what}: writing failed (${String(err)})`, { cause: err })),
+            );
           }
         });
         res.on("end", () => {
@@ -360,7 +385,8 @@ export class RegistryClient {
             fail(new RegistryError("REGISTRY_DIGEST_MISMATCH", this.registry, `${what}: content does not match its descriptor (${seen} bytes read)`));
             return;
           }
-          resolve();
+          failed = true;
+          resolve(undefined);
         });
         res.on("error", (err) => fail(new RegistryError("REGISTRY_UNREACHABLE", this.registry, `${what}: ${err.message}`, { cause: err })));
       });

@@ -210,6 +210,8 @@ describe("bounded reads over HTTP", () => {
   let server: http.Server;
   let host: string;
   let sent = 0;
+  const BLOB = Buffer.from("model weights");
+  const storageAuth: (string | undefined)[] = [];
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       if (req.url?.includes("/manifests/endless")) {
@@ -222,6 +224,15 @@ describe("bounded reads over HTTP", () => {
         };
         res.on("close", () => undefined);
         pump();
+        return;
+      }
+      if (req.url?.startsWith("/v2/a/b/blobs/")) {
+        res.writeHead(307, { Location: `/storage/blob?sig=1` }).end();
+        return;
+      }
+      if (req.url?.startsWith("/storage/")) {
+        storageAuth.push(req.headers.authorization);
+        res.writeHead(200, { "Content-Length": BLOB.length }).end(BLOB);
         return;
       }
       if (req.url?.includes("/manifests/liar")) {
@@ -244,6 +255,20 @@ describe("bounded reads over HTTP", () => {
     await expect(client.getManifest("a/b", "endless")).rejects.toMatchObject({ code: "REGISTRY_TOO_LARGE", registry: host });
     expect(sent).toBeLessThan(64 * 1024 * 1024);
     await expect(client.getManifest("a/b", "liar")).rejects.toMatchObject({ code: "REGISTRY_TOO_LARGE", message: `${host}: GET manifest a/b:liar: answer of ${1024 ** 3} bytes, more than ${1024 * 1024}` });
+    client.close();
+  });
+
+  it("blobs served through a redirect to storage are followed without our credentials, in memory and streamed", async () => {
+    const client = new RegistryClient({ registry: host, credentials: null });
+    (client as unknown as { authorizations: Map<string, string> }).authorizations.set("", "Bearer secret");
+    const digest = sha256Digest(BLOB);
+    expect((await client.getBlob("a/b", digest)).equals(BLOB)).toBe(true);
+    const chunks: Buffer[] = [];
+    await client.streamBlob("a/b", digest, BLOB.length, (c) => void chunks.push(c));
+    expect(Buffer.concat(chunks).equals(BLOB)).toBe(true);
+    expect(storageAuth).toEqual([undefined, undefined]);
+    await expect(client.streamBlob("a/b", digest, BLOB.length - 1, () => undefined)).rejects.toMatchObject({ code: "REGISTRY_TOO_LARGE" });
+    await expect(client.streamBlob("a/b", `sha256:${"0".repeat(64)}`, BLOB.length, () => undefined)).rejects.toMatchObject({ code: "REGISTRY_DIGEST_MISMATCH" });
     client.close();
   });
 });
