@@ -206,6 +206,18 @@ describe("whole registry conversations (fast-check, 10,000 runs): no crash, no a
   });
 });
 
+describe("referrer counts are bounded", () => {
+  it("a listing of more referrers than the limit is an error verdict, not a partial one", async () => {
+    const key = generateKey("P-256");
+    const trust: TrustPolicy[] = [{ method: "public-key", key: key.publicKey }];
+    const manifests = Array.from({ length: 129 }, (_, i) => ({ mediaType: OCI_MANIFEST, digest: `sha256:${i.toString(16).padStart(64, "0")}`, size: 10, artifactType: BUNDLE_V03_MEDIA_TYPE }));
+    const client = new ScriptedClient({ referrers: { status: 200, contentType: OCI_INDEX, body: Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests })) }, manifests: new Map(), blobs: new Map() });
+    const v = await verifyImage({ ref: `${REGISTRY}/fuzz/app:v1`, trust, clientFor: () => client });
+    client.close();
+    expect([v.outcome, v.reasons]).toEqual(["error", [{ code: "REGISTRY_TOO_MANY_REFERRERS", message: `registry ${REGISTRY}: referrers of fuzz/app@${IMAGE}: 129 referrers, more than the limit of 128` }]]);
+  });
+});
+
 describe("bounded reads over HTTP", () => {
   let server: http.Server;
   let host: string;
@@ -226,6 +238,7 @@ describe("bounded reads over HTTP", () => {
         pump();
         return;
       }
+      if (req.url?.includes("/manifests/hang")) return; // never answers
       if (req.url?.startsWith("/v2/a/b/blobs/")) {
         res.writeHead(307, { Location: `/storage/blob?sig=1` }).end();
         return;
@@ -255,6 +268,12 @@ describe("bounded reads over HTTP", () => {
     await expect(client.getManifest("a/b", "endless")).rejects.toMatchObject({ code: "REGISTRY_TOO_LARGE", registry: host });
     expect(sent).toBeLessThan(64 * 1024 * 1024);
     await expect(client.getManifest("a/b", "liar")).rejects.toMatchObject({ code: "REGISTRY_TOO_LARGE", message: `${host}: GET manifest a/b:liar: answer of ${1024 ** 3} bytes, more than ${1024 * 1024}` });
+    client.close();
+  });
+
+  it("a registry that does not answer is REGISTRY_TIMEOUT after the per-request timeout", async () => {
+    const client = new RegistryClient({ registry: host, credentials: null, timeoutMs: 300 });
+    await expect(client.getManifest("a/b", "hang")).rejects.toMatchObject({ code: "REGISTRY_TIMEOUT", message: `${host}: GET manifest a/b:hang: no answer within 300 ms` });
     client.close();
   });
 
