@@ -3,7 +3,9 @@ import { RegistryClient, type RegistryClientOptions } from "../registry/client";
 import { OCI_MANIFEST, parseManifest, type Descriptor } from "../registry/oci";
 import { parseReference, type ImageReference } from "../registry/reference";
 import { listReferrers, pushReferrer } from "../registry/referrers";
-import { BUNDLE_V03_LEGACY_MEDIA_TYPE, BUNDLE_V03_MEDIA_TYPE, BUNDLE_V02_MEDIA_TYPE, BUNDLE_V01_MEDIA_TYPE, parseBundle } from "./bundle";
+import { BUNDLE_V03_LEGACY_MEDIA_TYPE, BUNDLE_V03_MEDIA_TYPE, BUNDLE_V02_MEDIA_TYPE, BUNDLE_V01_MEDIA_TYPE, parseBundle, type ParsedBundle } from "./bundle";
+import type { LoadedPublicKey } from "./keys";
+import { verifyBundleSignature } from "./verify";
 import { InputError, messageOf } from "./errors";
 import { VULNS_PREDICATE_TYPE, parseScanReport, vulnsPredicate } from "./evidence";
 import { signStatement, type SignerSpec } from "./sign";
@@ -181,11 +183,13 @@ export interface AttestImageResult {
 }
 
 /**
- * Statements already attached, by their exact payload: attesting twice attaches nothing new.
- * A referrer that cannot be read is skipped here (it is the verifier's business to judge it).
+ * Statements already attached, by their exact payload, whose bundle `accept` takes (its
+ * signature verifies with the signer's own key): attesting twice attaches nothing new, and a
+ * look-alike someone else pushed (same statement, a bad signature) does not stop us attaching.
+ * A referrer that cannot be read is skipped here (judging it is the verifier's business).
  */
-export async function existingPayloads(client: RegistryClient, repository: string, digest: string, signal?: AbortSignal): Promise<Map<string, { digest: string; hint?: string }>> {
-  const out = new Map<string, { digest: string; hint?: string }>();
+export async function existingPayloads(client: RegistryClient, repository: string, digest: string, accept: (bundle: ParsedBundle) => boolean, signal?: AbortSignal): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
   const listing = await listReferrers(client, repository, digest, signal);
   for (const d of listing.descriptors) {
     if (d.artifactType !== undefined && !BUNDLE_ARTIFACT_TYPES.includes(d.artifactType)) continue;
@@ -195,13 +199,25 @@ export async function existingPayloads(client: RegistryClient, repository: strin
       const layer = manifest.layers[0];
       if (!layer || !BUNDLE_ARTIFACT_TYPES.includes(layer.mediaType) || manifest.subject?.digest !== digest) continue;
       const bundle = parseBundle(await client.getBlob(repository, layer.digest, { maxBytes: Math.min(layer.size, client.limits.maxBlobBytes), ...(signal ? { signal } : {}) }));
-      const hint = bundle.material.kind === "publicKey" ? bundle.material.hint : undefined;
-      out.set(bundle.envelope.payload.toString("base64"), { digest: d.digest, ...(hint ? { hint } : {}) });
+      if (accept(bundle)) out.set(bundle.envelope.payload.toString("base64"), d.digest);
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith("REGISTRY_") && !["REGISTRY_BAD_RESPONSE", "REGISTRY_NOT_FOUND", "REGISTRY_TOO_LARGE", "REGISTRY_DIGEST_MISMATCH"].includes((err as { code: string }).code)) throw err;
+      const code = (err as { code?: string }).code ?? "";
+      if (code.startsWith("REGISTRY_") && !["REGISTRY_BAD_RESPONSE", "REGISTRY_NOT_FOUND", "REGISTRY_TOO_LARGE", "REGISTRY_DIGEST_MISMATCH"].includes(code)) throw err;
     }
   }
   return out;
+}
+
+/** Accepts a bundle signed by this key (a verified signature, not only a matching hint). */
+export function signedBy(publicKey: LoadedPublicKey): (bundle: ParsedBundle) => boolean {
+  return (bundle) => {
+    try {
+      verifyBundleSignature(bundle, { method: "public-key", key: publicKey });
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /**
@@ -225,16 +241,17 @@ export async function attestImage(options: AttestImageOptions): Promise<AttestIm
     const predicates = await Promise.all(statements.map(async (s) => ({ kind: s.kind, predicate: await s.predicate() })));
     const resolved = await client.resolve(ref.repository, ref.digest ?? ref.tag ?? "latest", options.signal);
     const subject: Descriptor = { mediaType: resolved.mediaType || OCI_MANIFEST, digest: resolved.digest, size: resolved.size };
-    const existing = await existingPayloads(client, ref.repository, resolved.digest, options.signal);
-    const hint = options.signer.method === "key" ? options.signer.privateKey.publicKey.hint : undefined;
+    // keyless: who we are is only known once Fulcio answers, so nothing already there counts as ours
+    const accept = options.signer.method === "key" ? signedBy(options.signer.privateKey.publicKey) : () => false;
+    const existing = await existingPayloads(client, ref.repository, resolved.digest, accept, options.signal);
     const attachments: AttachedAttestation[] = [];
     for (const { kind, predicate } of predicates) {
       const predicateType = PREDICATE_TYPES_OF[kind][0]!;
       const statement = imageStatement(ref, resolved.digest, predicateType, predicate);
       const payload = encodeStatement(statement).toString("base64");
       const already = existing.get(payload);
-      if (already && (hint === undefined || already.hint === hint)) {
-        attachments.push({ kind, predicateType, digest: already.digest, indexed: "existing" });
+      if (already) {
+        attachments.push({ kind, predicateType, digest: already, indexed: "existing" });
         continue;
       }
       const bundle = await signStatement(statement, options.signer);

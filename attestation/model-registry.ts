@@ -7,7 +7,8 @@ import { listReferrers, pushReferrer } from "../registry/referrers";
 import { BUNDLE_V03_MEDIA_TYPE, parseBundle } from "./bundle";
 import { InputError } from "./errors";
 import { readEvidenceLines } from "./evidence";
-import { ANNOTATION_BUNDLE_CONTENT, ANNOTATION_PREDICATE_TYPE, BUNDLE_ARTIFACT_TYPES, existingPayloads } from "./image";
+import { ANNOTATION_BUNDLE_CONTENT, ANNOTATION_PREDICATE_TYPE, BUNDLE_ARTIFACT_TYPES, existingPayloads, signedBy } from "./image";
+import type { LoadedPublicKey } from "./keys";
 import { DEFAULT_EVIDENCE_FILE, DEFAULT_SIGNATURE_FILE, type Manifest } from "./manifest";
 import { OMS_LEGACY_PREDICATE_TYPE, OMS_PREDICATE_TYPE, parseStatement } from "./statement";
 
@@ -36,6 +37,8 @@ export interface PushModelOptions {
   readonly evidenceFile?: string;
   readonly registry?: Omit<RegistryClientOptions, "registry">;
   readonly signal?: AbortSignal;
+  /** The signing key, when signed with one: a statement it already attached is not attached again. */
+  readonly signerKey?: LoadedPublicKey;
 }
 
 export interface PushModelResult {
@@ -92,14 +95,12 @@ export async function pushModel(options: PushModelOptions): Promise<PushModelRes
     const put = await client.putManifest(ref.repository, ref.digest ?? ref.tag ?? "latest", manifestBytes, OCI_MANIFEST, s ? { signal: s } : {});
     const subject: Descriptor = { mediaType: OCI_MANIFEST, digest: put.digest, size: manifestBytes.length };
     const referrers: { predicateType: string; digest: string }[] = [];
-    const existing = await existingPayloads(client, ref.repository, put.digest, s);
+    const existing = options.signerKey ? await existingPayloads(client, ref.repository, put.digest, signedBy(options.signerKey), s) : new Map<string, string>();
     const attach = async (bundle: Buffer, predicateType: string): Promise<void> => {
-      // a statement already attached (signed again, so other signature bytes) is not attached twice
-      const payload = parseBundle(bundle).envelope.payload.toString("base64");
-      const hint = parseBundle(bundle).material;
-      const already = existing.get(payload);
-      if (already && (hint.kind !== "publicKey" || already.hint === hint.hint)) {
-        referrers.push({ predicateType, digest: already.digest });
+      // a statement already attached by the same key (signed again, so other signature bytes) is not attached twice
+      const already = existing.get(parseBundle(bundle).envelope.payload.toString("base64"));
+      if (already) {
+        referrers.push({ predicateType, digest: already });
         return;
       }
       // no creation time: the same bundle pushed again is the same manifest, so it is not duplicated

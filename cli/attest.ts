@@ -177,7 +177,7 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
   }
   progress.stop();
   const m = result.manifest;
-  const pushed = flags.push ? await pushSigned({ root: dir, kind, manifest: m, bundlePath: result.bundlePath, flags }) : undefined;
+  const pushed = flags.push ? await pushSigned({ root: dir, kind, manifest: m, bundlePath: result.bundlePath, flags, signer }) : undefined;
   if (flags.json) {
     io.out(
       `${JSON.stringify(

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Command } from "commander";
 import type { Manifest } from "../attestation/manifest";
+import type { SignerSpec } from "../attestation/sign";
 import { pullModel, pushModel } from "../attestation/model-registry";
 import { parseReference } from "../registry/reference";
 import { UsageError } from "./exit";
@@ -37,7 +38,7 @@ function registryFailure(err: unknown, ref: string): never {
 }
 
 /** Pushes a folder just signed; returns the lines to print. */
-export async function pushSigned(options: { root: string; kind: "model" | "dataset"; manifest: Manifest; bundlePath: string; flags: PushFlags }): Promise<{ text: string; json: Record<string, unknown> }> {
+export async function pushSigned(options: { root: string; kind: "model" | "dataset"; manifest: Manifest; bundlePath: string; flags: PushFlags; signer: SignerSpec }): Promise<{ text: string; json: Record<string, unknown> }> {
   const ref = options.flags.push!;
   try {
     parseReference(ref);
@@ -53,6 +54,7 @@ export async function pushSigned(options: { root: string; kind: "model" | "datas
       bundlePath: options.bundlePath,
       evidenceFile: path.join(path.dirname(options.bundlePath), "model.evidence.jsonl"),
       registry: { plainHttp: options.flags.plainHttp ?? false },
+      ...(options.signer.method === "key" ? { signerKey: options.signer.privateKey.publicKey } : {}),
     });
     const where = `${r.reference.registry}/${r.reference.repository}@${r.digest}`;
     return {

@@ -158,6 +158,23 @@ describe("attest image / verify image on docker-registry 2.8", () => {
     expect(v.verdict.attachments.map((x) => [x.status, x.code])).toEqual([["refused", "SIGNATURE_INVALID"]]);
   });
 
+  it("a look-alike of our signature pushed by someone else (our key hint, a bad signature) does not stop attest image attaching", async () => {
+    const img = await pushTestImage(reg.host, "team/lookalike", "v1");
+    const { loadPrivateKey } = await import("../../attestation/keys");
+    const ours = await loadPrivateKey(keys.privateFile);
+    const bundle = await signStatement(imageStatement(parseReference(img.ref), img.digest, COSIGN_SIGN_PREDICATE_TYPE, {}), { method: "key", privateKey: await loadPrivateKey(otherKeys.privateFile) });
+    (bundle["verificationMaterial"] as { publicKey: { hint: string } }).publicKey.hint = ours.publicKey.hint;
+    await attachRaw("team/lookalike", img.digest, img.manifest.length, bundle);
+    const a = await run("attest", "image", img.ref, "--key", keys.privateFile);
+    expect(a.out).toMatch(/^signature: https:\/\/sigstore.dev\/cosign\/sign\/v1 attached \(referrers-tag\) sha256:/m);
+    const v = await verifyJson(img.ref, "--key", keys.publicFile);
+    expect(v.code).toBe(0);
+    expect(v.verdict.attachments.map((x) => [x.status, x.code ?? null])).toEqual([
+      ["refused", "SIGNATURE_INVALID"],
+      ["verified", null],
+    ]);
+  });
+
   it("a required predicate missing exits 1: IMAGE_PREDICATE_MISSING names it and what was found", async () => {
     const img = await pushTestImage(reg.host, "team/nopred", "v1");
     expect((await run("attest", "image", img.ref, "--key", keys.privateFile, "--sbom", files["sbom.json"]!)).code).toBe(0);
