@@ -418,10 +418,12 @@ export async function verifyImage(options: VerifyImageOptions): Promise<ImageVer
       digest = await reader.cached("tag", tag, true, async () => (await client.resolve(ref.repository, tag, options.signal)).digest);
     }
     const imageDigest = digest;
-    const listing = await reader.cached("referrers", imageDigest, true, () => listReferrers(client, ref.repository, imageDigest, options.signal));
-    const legacy = await reader.cached("legacy", imageDigest, true, () => readLegacyTags(client, ref.repository, imageDigest, options.signal));
-    const attachments: AttachmentReport[] = [];
-    for (const d of listing.descriptors) attachments.push(await readBundleReferrer(reader, d, listing.source, imageDigest, trusts));
+    // the layouts are independent: read them at once (latency of a cold verification)
+    const [listing, legacy] = await Promise.all([
+      reader.cached("referrers", imageDigest, true, () => listReferrers(client, ref.repository, imageDigest, options.signal)),
+      reader.cached("legacy", imageDigest, true, () => readLegacyTags(client, ref.repository, imageDigest, options.signal)),
+    ]);
+    const attachments: AttachmentReport[] = await Promise.all(listing.descriptors.map((d) => readBundleReferrer(reader, d, listing.source, imageDigest, trusts)));
     for (const t of legacy) {
       const cached = await reader.cached("manifest", t.digest, false, () => Promise.resolve({ bytes: t.bytes, mediaType: t.mediaType }));
       let manifest: ImageManifest;
