@@ -111,6 +111,12 @@ describe("attest image / verify image on docker-registry 2.8", () => {
     expect(v.verdict.reasons).toEqual([{ code: "IMAGE_UNSIGNED", message: `no signature or attestation is attached to ${reg.host}/team/unsigned@${img.digest}` }]);
   });
 
+  it("a tag that does not exist exits 1: IMAGE_NOT_FOUND", async () => {
+    const v = await verifyJson(`${reg.host}/team/app:missing`, "--key", keys.publicFile);
+    expect(v.code).toBe(1);
+    expect(v.verdict.reasons).toEqual([{ code: "IMAGE_NOT_FOUND", message: `${reg.host}: HEAD manifest team/app:missing: 404 (no body)` }]);
+  });
+
   it("the wrong key exits 1: the attachment is refused with SIGNATURE_KEY_MISMATCH", async () => {
     const img = await pushTestImage(reg.host, "team/wrongkey", "v1");
     expect((await run("attest", "image", img.ref, "--key", otherKeys.privateFile)).code).toBe(0);
