@@ -10,7 +10,8 @@ import { gzipSync } from "node:zlib";
 /**
  * Debian's `docker-registry` (CNCF distribution 2.8, no referrers API) for a test suite: its own
  * storage folder and free port on 127.0.0.1, stopped by `stop()`. A watchdog shell kills the
- * registry when the test process dies (even by SIGKILL), so no registry outlives its suite.
+ * registry and removes its folder when the test process dies (even by SIGKILL), so no registry
+ * outlives its suite.
  * It installs nothing: `.ci/run` installs the package.
  */
 
@@ -78,7 +79,7 @@ export async function startRegistry(): Promise<TestRegistry> {
       ].join("\n"),
     );
     // the watchdog: exits (killing the registry) as soon as the test process is gone
-    const script = `"${REGISTRY_BINARY}" serve "$1" & child=$!; trap 'kill $child 2>/dev/null; exit 0' TERM INT; while kill -0 "$2" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done; kill $child 2>/dev/null; wait $child 2>/dev/null`;
+    const script = `"${REGISTRY_BINARY}" serve "$1" & child=$!; trap 'kill $child 2>/dev/null; exit 0' TERM INT; while kill -0 "$2" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done; kill $child 2>/dev/null; wait $child 2>/dev/null; if ! kill -0 "$2" 2>/dev/null; then rm -rf "$(dirname "$1")"; fi`;
     const child: ChildProcess = spawn("sh", ["-c", script, "sh", config, String(process.pid)], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
