@@ -65,6 +65,18 @@ export interface AttestationPolicy {
   readonly vulnerabilities?: { readonly maxSeverity: "none" | "low" | "medium" | "high" | "critical"; readonly unknownSeverityAs?: "low" | "medium" | "high" | "critical" };
   readonly evaluation?: { readonly thresholds: readonly EvaluationThreshold[] };
   readonly source?: { readonly requireGit?: boolean; readonly allowedRemotes?: readonly string[] };
+  /** Rules for container images (`verify image`, the admission verifier); see attestation/image-policy.ts. */
+  readonly images?: ImagePolicy;
+}
+
+export interface ImagePolicy {
+  /** Globs over `registry` or `registry/repository` (e.g. `myacr.azurecr.io`, `127.0.0.1:*`). */
+  readonly allowedRegistries?: readonly string[];
+  /** `signature`, `sbom`, `vulnerability-scan`, `provenance`, or an exact predicate type URI. */
+  readonly requirePredicates?: readonly string[];
+  readonly vulnerabilities?: { readonly maxSeverity: "none" | "low" | "medium" | "high" | "critical"; readonly unknownSeverityAs?: "low" | "medium" | "high" | "critical" };
+  /** Licences of the SBOM's components. */
+  readonly licenses?: { readonly allowed?: readonly string[]; readonly denied?: readonly string[] };
 }
 
 /** JSON schema of the policy file (draft-07, as Ajv's default). */
@@ -160,6 +172,29 @@ export const POLICY_SCHEMA = {
       properties: {
         requireGit: { type: "boolean" },
         allowedRemotes: { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
+      },
+    },
+    images: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        allowedRegistries: { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
+        requirePredicates: { type: "array", uniqueItems: true, items: { type: "string", minLength: 1 } },
+        vulnerabilities: {
+          type: "object",
+          additionalProperties: false,
+          required: ["maxSeverity"],
+          properties: { maxSeverity: { enum: ["none", ...SEVERITIES] }, unknownSeverityAs: { enum: [...SEVERITIES] } },
+        },
+        licenses: {
+          type: "object",
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            allowed: { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
+            denied: { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
+          },
+        },
       },
     },
   },

@@ -10,6 +10,8 @@ import { parseModelStatement, type ArtifactKind } from "../attestation/statement
 import { ExitCode, UsageError, asUsageError, collect, errorCode, isInputError, progressReporter, toolVersion, type CommandRegistrar, type Io } from "./command";
 import { readCertificateIdentity } from "../attestation/identity";
 import { assertTokenUsable, parseIdentityToken } from "../attestation/oidc";
+import { registerAttestImage } from "./attest-image";
+import { addPushOptions, pushSigned, type PushFlags } from "./model-registry";
 
 /**
  * `secure-mlops attest model|dataset DIR` signs a directory into an OMS `model.sig`;
@@ -81,7 +83,7 @@ function addSignerOptions(cmd: Command): Command {
     .option("--identity-token-env <name>", "environment variable holding an OIDC token for --keyless (default: the CI's ambient token)");
 }
 
-interface AttestFlags extends SignerFlags {
+interface AttestFlags extends SignerFlags, PushFlags {
   out?: string;
   ignore: string[];
   method: string;
@@ -134,6 +136,7 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
   }
   progress.stop();
   const m = result.manifest;
+  const pushed = flags.push ? await pushSigned({ root: dir, kind, manifest: m, bundlePath: result.bundlePath, flags, signer }) : undefined;
   if (flags.json) {
     io.out(
       `${JSON.stringify(
@@ -149,6 +152,7 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
           ignorePaths: m.serialization.ignorePaths,
           source: result.source ?? null,
           ...(signer.method === "keyless" ? { signer: keylessSignerOf(result.bundle) ?? null } : {}),
+          ...(pushed ? { pushed: pushed.json } : {}),
         },
         null,
         2,
@@ -160,6 +164,7 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
     if (result.source) io.out(`source: ${result.source.remote ?? "(no remote)"} @ ${result.source.commit}\n`);
     const keyless = signer.method === "keyless" ? keylessSignerOf(result.bundle) : undefined;
     if (keyless) io.out(`signer: ${keyless.identity ?? "(no identity)"} (issuer ${keyless.issuer ?? "(none)"})\n`);
+    if (pushed) io.out(pushed.text);
   }
   setExit(ExitCode.ok);
 }
@@ -222,7 +227,7 @@ async function runAttestEvidence(dir: string, flags: EvidenceFlags, io: Io, setE
 export const registerAttestCommand: CommandRegistrar = (program, io, setExit) => {
   const attest = program.command("attest").description("sign a model or dataset (OMS model.sig), or evidence about it");
   for (const kind of ["model", "dataset"] as const) {
-    addSignerOptions(
+    addPushOptions(addSignerOptions(
       attest
         .command(`${kind} <dir>`)
         .description(`sign a ${kind} directory (or single file): manifest of every file, in-toto statement, Sigstore bundle`)
@@ -233,7 +238,7 @@ export const registerAttestCommand: CommandRegistrar = (program, io, setExit) =>
         .option("--allow-symlinks", "hash symlinks inside DIR instead of refusing them (never ones leaving DIR)")
         .option("--no-git-source", "do not record the git remote and commit of a clone")
         .option("--json", "print the result as JSON"),
-    ).action(async (dir: string, _opts: unknown, cmd: Command) => {
+    )).action(async (dir: string, _opts: unknown, cmd: Command) => {
       await runAttestDirectory(kind, dir, cmd.opts<AttestFlags>(), io, setExit);
     });
   }
@@ -250,4 +255,5 @@ export const registerAttestCommand: CommandRegistrar = (program, io, setExit) =>
   ).action(async (dir: string, _opts: unknown, cmd: Command) => {
     await runAttestEvidence(dir, cmd.opts<EvidenceFlags>(), io, setExit);
   });
+  registerAttestImage(attest, io, setExit);
 };

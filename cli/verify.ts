@@ -8,6 +8,8 @@ import { type ArtifactKind } from "../attestation/statement";
 import { loadTrustedRoot, type TrustPolicy } from "../attestation/verify";
 import { addCertificateOptions, conditionsFrom, type CertificateFlags } from "./certificate-flags";
 import { ExitCode, UsageError, asUsageError, collect, progressReporter, type CommandRegistrar, type Io } from "./command";
+import { addPullOptions, pullIfReference } from "./model-registry";
+import { registerVerifyImage } from "./verify-image";
 
 /**
  * `secure-mlops verify model|dataset DIR`: verifies the OMS signature (public key, certificate
@@ -206,7 +208,7 @@ async function runVerify(kind: ArtifactKind, dir: string, flags: VerifyFlags, io
 export const registerVerifyCommand: CommandRegistrar = (program, io, setExit) => {
   const verify = program.command("verify").description("verify a signed model or dataset offline, and its evidence against a policy");
   for (const kind of ["model", "dataset"] as const) {
-    addCertificateOptions(
+    const command = addCertificateOptions(
       verify
         .command(`${kind} <dir>`)
         .description(`verify a ${kind}'s OMS signature and every file; with --policy, its evidence`)
@@ -223,9 +225,16 @@ export const registerVerifyCommand: CommandRegistrar = (program, io, setExit) =>
       .option("--evidence <file>", "evidence bundles, JSON Lines (default model.evidence.jsonl beside the bundle)")
       .option("--ignore <glob>", "path relative to DIR, or glob, to leave out (repeatable)", collect, [])
       .option("--ignore-unsigned-files", "do not fail on files present in DIR but not signed")
-      .option("--json", "print the verdict as JSON")
-      .action(async (dir: string, _opts: unknown, cmd: Command) => {
-        await runVerify(kind, dir, cmd.opts<VerifyFlags>(), io, setExit);
-      });
+      .option("--json", "print the verdict as JSON");
+    addPullOptions(command).action(async (dir: string, _opts: unknown, cmd: Command) => {
+      // DIR may be an OCI reference (a model pushed with `attest model --push`): pulled, then verified
+      const pulled = await pullIfReference(dir, cmd.opts<{ plainHttp?: boolean }>());
+      try {
+        await runVerify(kind, pulled?.dir ?? dir, cmd.opts<VerifyFlags>(), io, setExit);
+      } finally {
+        await pulled?.cleanup();
+      }
+    });
   }
+  registerVerifyImage(verify, io, setExit);
 };
