@@ -3,6 +3,7 @@ import { ExitCode, processIo, UsageError, type Io } from "./exit";
 import { registerAttestCommand } from "./attest";
 import { registerPreviewCommand } from "./preview";
 import { registerVerifyCommand } from "./verify";
+import { registerVerifierCommand } from "./verifier";
 import { registerReportCommand } from "./report";
 
 /**
@@ -43,4 +44,4 @@ export type CommandRegistrar = (program: Command, io: Io, setExit: (code: number
 
 // Command groups that live in their own modules (attest, verify, verifier, report) add
 // themselves here, so this file stays the one place that lists the CLI's surface.
-const optionalCommands: CommandRegistrar[] = [registerAttestCommand, registerVerifyCommand];
+const optionalCommands: CommandRegistrar[] = [registerAttestCommand, registerVerifyCommand, registerVerifierCommand];

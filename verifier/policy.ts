@@ -161,15 +161,16 @@ export function parseAdmissionSection(doc: Document, counter: LineCounter, file:
   }
   const validate = validator();
   if (!validate(section)) {
-    const problems = [
-      ...new Set(
-        (validate.errors ?? []).map((e) => {
-          const d = describe(e);
-          const pos = positionOf(doc, counter, d.at);
-          return `${file}:${pos.line}:${pos.col}: ${d.message}`;
-        }),
-      ),
-    ];
+    const located = (validate.errors ?? [])
+      // a bad namespace key is reported once, by the propertyNames error, not again by its pattern
+      .filter((e) => (e as { propertyName?: string }).propertyName === undefined)
+      .map((e) => {
+        const d = describe(e);
+        const pos = positionOf(doc, counter, d.at);
+        return { pos, line: `${file}:${pos.line}:${pos.col}: ${d.message}` };
+      })
+      .sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+    const problems = [...new Set(located.map((l) => l.line))];
     throw new AdmissionPolicyError("ADMISSION_POLICY_SCHEMA", `${file}: invalid policy for admission (${problems.length} problem${problems.length === 1 ? "" : "s"}; first: ${problems[0]})`, { problems });
   }
   const s = section as Partial<AdmissionSettings> & { allowedRegistries: readonly string[] };
