@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { TransientVerificationError, type TransientErrorCode } from "./errors";
 import type { VerifierMetrics } from "./metrics";
-import type { Verdict, VerifyRequest, Verifiers } from "./verification";
+import type { Verdict, Verifiers } from "./verification";
 
 /**
  * The one module where the service meets the registry client (`registry/`) and the attestation
@@ -48,7 +48,7 @@ export function transient(code: TransientErrorCode, message: string, cause?: unk
   return new TransientVerificationError(code, message, { cause });
 }
 
-function notWired(req: VerifyRequest, what: string): Promise<Verdict> {
+function notWired(what: string): Promise<Verdict> {
   return Promise.reject(
     new TransientVerificationError("VERIFIER_NOT_READY", `${what} verification is not available in this build (the registry client and verify image are not wired in verifier/adapters.ts), so it is refused`),
   );
@@ -57,8 +57,8 @@ function notWired(req: VerifyRequest, what: string): Promise<Verdict> {
 /** The verifiers `secure-mlops verifier serve` runs with. */
 export function createVerifiers(_context: VerifierContext): Verifiers {
   return {
-    image: { verifyImage: (req) => notWired(req, "image") },
-    model: { verifyModel: (req) => notWired(req, "model") },
+    image: { verifyImage: () => notWired("image") },
+    model: { verifyModel: () => notWired("model") },
     ready: () => false,
   };
 }
