@@ -101,25 +101,22 @@ function requestErrorHandler(metrics: VerifierMetrics) {
   };
 }
 
-/** Starts the verifier. Throws `AdmissionPolicyError` or `ServerError` when it cannot start. */
-export async function startVerifierServer(options: VerifierServerOptions): Promise<VerifierServer> {
-  const host = options.host ?? "127.0.0.1";
-  const logger = options.logger ?? pino({ base: undefined });
-  const metrics = new VerifierMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const policy: ActivePolicy = await loadActivePolicy(options.policyFile);
-  let tls = await readTls(options.tlsCert, options.tlsKey);
-  const service = new AdmissionService({ policy, verifiers: options.verifiers({ metrics, logger }), metrics, logger });
-  let closing = false;
-
+/**
+ * The reviews app (routes, body parser, error mapping) without a listener: the server wraps it
+ * in TLS; the fuzz tests and the bench drive it with `inject`.
+ */
+export function buildReviewApp(options: { service: AdmissionService; metrics: VerifierMetrics; https?: { cert: Buffer; key: Buffer }; ready?: () => boolean }): FastifyInstance {
+  const { service, metrics } = options;
+  const ready = options.ready ?? (() => service.ready());
   const app = Fastify({
-    https: { cert: tls.cert, key: tls.key, ...TLS_OPTIONS },
+    ...(options.https ? { https: { ...options.https, ...TLS_OPTIONS } } : {}),
     logger: false,
     bodyLimit: MAX_REVIEW_BYTES,
     // a slow client must not hold a socket past any API server timeout
     requestTimeout: 35_000,
     return503OnClosing: true,
     forceCloseConnections: "idle",
-  });
+  }) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
   // the raw bytes go to the same parser the fuzz tests drive (size bound, JSON, shape)
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
@@ -131,9 +128,23 @@ export async function startVerifierServer(options: VerifierServerOptions): Promi
   });
   app.get("/healthz", async (_req, reply) => reply.code(200).send({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
-    const ready = !closing && service.ready();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", policy: service.policy.hash.slice(0, 12) });
+    const ok = ready();
+    return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "not ready", policy: service.policy.hash.slice(0, 12) });
   });
+  return app;
+}
+
+/** Starts the verifier. Throws `AdmissionPolicyError` or `ServerError` when it cannot start. */
+export async function startVerifierServer(options: VerifierServerOptions): Promise<VerifierServer> {
+  const host = options.host ?? "127.0.0.1";
+  const logger = options.logger ?? pino({ base: undefined });
+  const metrics = new VerifierMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const policy: ActivePolicy = await loadActivePolicy(options.policyFile);
+  let tls = await readTls(options.tlsCert, options.tlsKey);
+  const service = new AdmissionService({ policy, verifiers: options.verifiers({ metrics, logger }), metrics, logger });
+  let closing = false;
+
+  const app = buildReviewApp({ service, metrics, https: { cert: tls.cert, key: tls.key }, ready: () => !closing && service.ready() });
 
   const metricsApp = Fastify({ logger: false });
   metricsApp.get("/metrics", async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
@@ -180,7 +191,7 @@ export async function startVerifierServer(options: VerifierServerOptions): Promi
       try {
         const next = await readTls(options.tlsCert, options.tlsKey);
         if (next.hash === tls.hash) return false;
-        app.server.setSecureContext({ cert: next.cert, key: next.key, ...TLS_OPTIONS } as Parameters<typeof app.server.setSecureContext>[0]);
+        (app.server as import("node:https").Server).setSecureContext({ cert: next.cert, key: next.key, ...TLS_OPTIONS });
         tls = next;
         metrics.tlsReloads.inc({ result: "ok" });
         logger.info({ event: "tls-reloaded" }, "TLS certificate reloaded");

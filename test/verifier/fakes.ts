@@ -53,7 +53,15 @@ export class FakeVerifier implements ImageVerifier, ModelVerifier {
   latencyMs = 0;
   private readonly table = new Map<string, Behaviour>();
 
-  constructor(entries: Record<string, Behaviour> = {}) {
+  /**
+   * @param entries behaviour by digest
+   * @param exactRefs when given, only these `registry/repo@digest` carry attestations: the same
+   *   digest in another repository is unsigned, as with a real registry (attachments live per repository)
+   */
+  constructor(
+    entries: Record<string, Behaviour> = {},
+    private readonly exactRefs?: ReadonlySet<string>,
+  ) {
     for (const [digest, b] of Object.entries(entries)) this.table.set(digest, b);
   }
 
@@ -77,7 +85,7 @@ export class FakeVerifier implements ImageVerifier, ModelVerifier {
 
   private async verify(req: VerifyRequest): Promise<Verdict> {
     this.calls.set(req.ref, (this.calls.get(req.ref) ?? 0) + 1);
-    const behaviour = this.table.get(req.reference.digest) ?? "unsigned";
+    const behaviour = this.exactRefs && !this.exactRefs.has(req.ref) ? "unsigned" : (this.table.get(req.reference.digest) ?? "unsigned");
     if (behaviour === "hang") return new Promise<Verdict>(() => undefined);
     if (this.latencyMs > 0) await sleep(this.latencyMs, req.signal);
     if (behaviour === "unreachable") throw new TransientVerificationError("REGISTRY_UNREACHABLE", `registry ${req.reference.registry} unreachable (connect ECONNREFUSED)`);

@@ -48,8 +48,9 @@ export function captureLogger(): { logger: Logger; lines: Record<string, unknown
   return { logger: pino({ base: undefined }, stream), lines };
 }
 
-export async function makeService(verifiers: Verifiers, policyFile = POLICY): Promise<{ service: AdmissionService; metrics: VerifierMetrics; lines: Record<string, unknown>[] }> {
-  const { logger, lines } = captureLogger();
+/** A service on the fixture policy; `silent` drops the log (the fuzz would otherwise keep every line in `lines`). */
+export async function makeService(verifiers: Verifiers, policyFile = POLICY, silent = false): Promise<{ service: AdmissionService; metrics: VerifierMetrics; lines: Record<string, unknown>[] }> {
+  const { logger, lines } = silent ? { logger: pino({ level: "silent" }), lines: [] } : captureLogger();
   const metrics = new VerifierMetrics({ defaultMetrics: false });
   const service = new AdmissionService({ policy: await loadActivePolicy(policyFile), verifiers, metrics, logger });
   return { service, metrics, lines };
