@@ -333,6 +333,14 @@ export async function loadPolicy(file: string): Promise<LoadedPolicy> {
   } catch (err) {
     throw new PolicyFileError("POLICY_UNREADABLE", `${file}: cannot read policy (${(err as NodeJS.ErrnoException).code ?? messageOf(err)})`, { cause: err });
   }
+  return loadPolicyText(text, file);
+}
+
+/**
+ * Validates and loads a policy already read from `file` (the verifier service reads the file
+ * once, to hash exactly the bytes it loads); key and root paths are relative to `file`.
+ */
+export async function loadPolicyText(text: string, file: string): Promise<LoadedPolicy> {
   const policy = parsePolicy(text, file);
   const base = path.dirname(path.resolve(file));
   const resolve = (p: string): string => path.resolve(base, p);

@@ -3,6 +3,7 @@ import { ExitCode, isInputError, processIo, UsageError, type CommandRegistrar, t
 import { registerAttestCommand } from "./attest";
 import { registerPreviewCommand } from "./preview";
 import { registerVerifyCommand } from "./verify";
+import { registerVerifierCommand } from "./verifier";
 import { registerReportCommand } from "./report";
 
 /**
@@ -38,4 +39,4 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
 // The one place that lists the CLI's surface: each command group lives in its own module and
 // depends only on ./command, never on this file or on another command.
-const commands: readonly CommandRegistrar[] = [registerPreviewCommand, registerReportCommand, registerAttestCommand, registerVerifyCommand];
+const commands: readonly CommandRegistrar[] = [registerPreviewCommand, registerReportCommand, registerAttestCommand, registerVerifyCommand, registerVerifierCommand];
