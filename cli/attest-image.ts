@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { attestImage, type AttestImageResult } from "../attestation/image";
+import type { AttestImageResult } from "../attestation/image";
 import { ExitCode, UsageError, type Io } from "./exit";
 import { addRegistryOptions, addSignerOptions, inputError, registryOptionsFrom, signerFrom, type RegistryFlags, type SignerFlags } from "./image-options";
 
@@ -21,6 +21,8 @@ export async function runAttestImage(ref: string, flags: AttestImageFlags, io: I
   const registry = registryOptionsFrom(flags);
   const signer = await signerFrom(flags);
   let result: AttestImageResult;
+  // loaded on use, like the verifier (registry client, image statements)
+  const { attestImage } = await import("../attestation/image");
   try {
     result = await attestImage({
       ref,
