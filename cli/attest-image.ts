@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { attestImage, type AttestImageResult } from "../attestation/image";
+import type { AttestImageResult } from "../attestation/image";
 import { ExitCode, UsageError, type Io } from "./command";
 import { addRegistryOptions, addSignerOptions, inputError, registryOptionsFrom, signerFrom, type RegistryFlags, type SignerFlags } from "./image-options";
 
@@ -21,6 +21,8 @@ export async function runAttestImage(ref: string, flags: AttestImageFlags, io: I
   const registry = registryOptionsFrom(flags);
   const signer = await signerFrom(flags);
   let result: AttestImageResult;
+  // loaded on use, like the verifier (registry client, image statements)
+  const { attestImage } = await import("../attestation/image");
   try {
     result = await attestImage({
       ref,
@@ -35,7 +37,10 @@ export async function runAttestImage(ref: string, flags: AttestImageFlags, io: I
     if (typeof code === "string" && code.startsWith("REGISTRY_") && code !== "REGISTRY_REFERENCE_INVALID" && code !== "REGISTRY_CREDENTIALS_INVALID") {
       throw new UsageError(`${ref}: ${(err as Error).message} (${code})`, { cause: err });
     }
-    inputError(err, flags.sbom && /sbom|CycloneDX/i.test(String((err as Error).message)) ? "--sbom" : ref);
+    // the file the error is about names the flag that gave it
+    const file = (err as { file?: unknown }).file;
+    const flag = file === flags.sbom ? "--sbom" : file === flags.scan ? "--scan" : file !== undefined && file === flags.provenance ? "--provenance" : flags.provenance === "github" && (err as { code?: unknown }).code === "INPUT_OPTIONS_INVALID" ? "--provenance" : ref;
+    inputError(err, flag);
   }
   if (flags.json) {
     io.out(`${JSON.stringify({ attested: true, reference: ref, digest: result.digest, attachments: result.attachments }, null, 2)}\n`);

@@ -4,7 +4,6 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import type { Manifest } from "../attestation/manifest";
 import type { SignerSpec } from "../attestation/sign";
-import { pullModel, pushModel } from "../attestation/model-registry";
 import { parseReference } from "../registry/reference";
 import { UsageError } from "./command";
 import { inputError } from "./image-options";
@@ -45,6 +44,7 @@ export async function pushSigned(options: { root: string; kind: "model" | "datas
   } catch (err) {
     inputError(err, "--push");
   }
+  const { pushModel } = await import("../attestation/model-registry");
   try {
     const r = await pushModel({
       root: options.root,
@@ -84,6 +84,7 @@ export async function pullIfReference(arg: string, flags: { plainHttp?: boolean 
   const cleanup = (): Promise<void> => fsp.rm(tmp, { recursive: true, force: true });
   try {
     const dir = path.join(tmp, "model");
+    const { pullModel } = await import("../attestation/model-registry");
     const pulled = await pullModel({ ref: arg, dest: dir, registry: { plainHttp: flags.plainHttp ?? false } });
     return { dir, digest: pulled.digest, cleanup };
   } catch (err) {

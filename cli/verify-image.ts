@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { verifyImage, type ImageVerdict } from "../attestation/image-verify";
+import type { ImageVerdict } from "../attestation/image-verify";
 import { ExitCode, UsageError, type Io } from "./command";
 import { addRegistryOptions, addTrustOptions, inputError, policyFrom, registryOptionsFrom, trustFrom, type RegistryFlags, type TrustFlags } from "./image-options";
 
@@ -26,6 +26,8 @@ export async function runVerifyImage(ref: string, flags: VerifyImageFlags, io: I
   const policy = await policyFrom(flags.policy, io);
   if (trust.length === 0 && (policy?.signers.length ?? 0) === 0) throw new UsageError(`give --key PUB.pem, or --identity SAN --issuer URL${policy ? ` (policy ${flags.policy} names no signers)` : ""}`);
   let verdict: ImageVerdict;
+  // loaded on use: the registry client and the image verifier cost every other command ~0.1 s at start
+  const { verifyImage } = await import("../attestation/image-verify");
   try {
     verdict = await verifyImage({ ref, trust, ...(policy ? { policy } : {}), registry });
   } catch (err) {

@@ -256,5 +256,13 @@ describe("attest image / verify image on docker-registry 2.8", () => {
     expect(await run("verify", "image", "Bad Ref", "--key", keys.publicFile)).toEqual({ code: 2, out: "", err: 'secure-mlops: Bad Ref: "Bad Ref" is not an image reference: expected [registry[:port]/]repository[:tag][@sha256:digest]\n' });
     expect((await run("verify", "image", `${reg.host}/team/app:v1`)).err).toBe("secure-mlops: give --key PUB.pem, or --identity SAN --issuer URL\n");
     expect((await run("attest", "image", `${reg.host}/team/app:v1`)).err).toBe("secure-mlops: give --key PRIVATE.pem (offline) or --keyless (Sigstore, in CI)\n");
+    expect(await run("attest", "image", `${reg.host}/team/app:v1`, "--key", keys.privateFile, "--sbom", files["trivy-critical.json"]!)).toEqual({
+      code: 2,
+      out: "",
+      err: `secure-mlops: --sbom: ${files["trivy-critical.json"]}: not a CycloneDX JSON SBOM (bomFormat is not "CycloneDX")\n`,
+    });
+    expect((await run("attest", "image", `${reg.host}/team/app:v1`, "--key", keys.privateFile, "--scan", files["sbom.json"]!)).err).toBe(
+      `secure-mlops: --scan: ${files["sbom.json"]}: unknown scan report format (expected Trivy, Grype, ModelScan, SARIF 2.1.0 or {"vulnerabilities": [...]})\n`,
+    );
   });
 });

@@ -10,7 +10,7 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
   const r = spawnSync(process.execPath, [path.join(repoRoot, "bin", "secure-mlops.cjs"), ...args], {
     cwd: repoRoot,
     encoding: "utf8",
-    timeout: 120_000,
+    timeout: 230_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -62,7 +62,7 @@ describe("secure-mlops preview of a stack of over 1,000 resources (two pack proc
     expect(doc.violations.map((v) => [v.policyName, v.enforcementLevel, v.urn.split("::").pop()])).toEqual(
       [0, 25, 50, 75, 100, 125].map((i) => ["azure-containerregistry-registry-admin-user-disabled", "mandatory", `team${i}-acr-registry`]),
     );
-  });
+  }, 240_000);
 });
 
 describe("secure-mlops preview --program", () => {
