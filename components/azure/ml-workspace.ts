@@ -4,7 +4,6 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import * as security from "@pulumi/azure-native/security";
 import * as storage from "@pulumi/azure-native/storage";
 import type * as inputs from "@pulumi/azure-native/types/input";
 import type { BuiltInRole } from "../../constants/roles";
@@ -14,7 +13,6 @@ import {
   childKeyPattern,
   createRoleAssignments,
   currentClientConfig,
-  subscriptionScope,
   type LockLevel,
   type RoleAssignmentSpec,
 } from "../lib/azure";
@@ -223,10 +221,6 @@ export interface MlWorkspaceArgs {
   /** Subnet for computes when managed network isolation is `Disabled`. @default none */
   readonly computeSubnetId?: pulumi.Input<string>;
 
-  /** Enable Defender for Storage (malware scanning, sensitive data discovery) on the subscription. @default true */
-  readonly defenderForStorage?: boolean;
-  /** Enable Defender for Key Vault on the subscription. @default true */
-  readonly defenderForKeyVault?: boolean;
   /** Role assignments on the workspace for groups and service principals, keyed by `name`. @default [] */
   readonly roleAssignments?: readonly RoleAssignmentSpec<MlWorkspaceRole>[];
   /** Lock on the workspace, Key Vault and storage account it creates. @default undefined (no lock) */
@@ -268,8 +262,6 @@ export const mlWorkspaceDefaults = {
   clusterMinNodes: 0,
   clusterIdleMinutesBeforeScaleDown: 15,
   instanceIdleMinutesBeforeShutdown: 60,
-  defenderForStorage: true,
-  defenderForKeyVault: true,
 } as const;
 
 /** Sizes, not security: what a cluster or instance gets when its spec says nothing. */
@@ -907,35 +899,6 @@ export class MlWorkspace extends pulumi.ComponentResource {
     }
 
     createRoleAssignments(`${name}-access`, this, this.workspace.id, args.roleAssignments ?? []);
-
-    if (args.defenderForStorage ?? d.defenderForStorage) {
-      new security.Pricing(
-        `${name}-defender-storage`,
-        {
-          pricingName: "StorageAccounts",
-          pricingTier: "Standard",
-          subPlan: "DefenderForStorageV2",
-          scopeId: subscriptionScope(),
-          extensions: [
-            { name: "OnUploadMalwareScanning", isEnabled: "True", additionalExtensionProperties: { CapGBPerMonthPerStorageAccount: "5000" } },
-            { name: "SensitiveDataDiscovery", isEnabled: "True" },
-          ],
-        },
-        parent,
-      );
-    }
-    if (args.defenderForKeyVault ?? d.defenderForKeyVault) {
-      new security.Pricing(
-        `${name}-defender-keyvault`,
-        {
-          pricingName: "KeyVaults",
-          pricingTier: "Standard",
-          subPlan: "PerKeyVault",
-          scopeId: subscriptionScope(),
-        },
-        parent,
-      );
-    }
 
     if (args.lock !== undefined) {
       const locked: [string, pulumi.Input<string>][] = [["workspace", this.workspace.id]];

@@ -1,12 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
-import * as security from "@pulumi/azure-native/security";
 import {
   AssignablePrincipalType,
   childKeyPattern,
   createRoleAssignments,
-  subscriptionScope,
   type LockLevel,
   type RoleAssignmentSpec,
 } from "../lib/azure";
@@ -71,11 +69,6 @@ export interface SecureRegistryArgs {
   readonly customerManagedKey?: RegistryCustomerManagedKey;
   /** Private endpoint for the `registry` sub-resource. @default none */
   readonly privateEndpoint?: PrivateEndpointSpec;
-  /**
-   * Enable Defender for Containers on the subscription, which scans pushed images. Turn off when
-   * a landing zone or another registry in the same subscription owns the plan. @default true
-   */
-  readonly defenderForContainers?: boolean;
   /** Role assignments on the registry, keyed by `name`. @default [] */
   readonly roleAssignments?: readonly RoleAssignmentSpec<RegistryRole>[];
   /** @default undefined (no lock) */
@@ -97,7 +90,6 @@ export const secureRegistryDefaults = {
   armAudienceTokensEnabled: false,
   zoneRedundancy: true,
   dataEndpointEnabled: true,
-  defenderForContainers: true,
 } as const;
 
 const registryNamePattern = /^[a-zA-Z0-9]{5,50}$/;
@@ -154,7 +146,8 @@ export function validateSecureRegistryArgs(name: string, args: SecureRegistryArg
 /**
  * An Azure Container Registry as it should run in production: Premium, no admin user or anonymous
  * pull, closed to the internet behind a private endpoint, quarantine and retention on, exports off,
- * zone redundant, logs to Log Analytics, and Defender for Containers scanning what is pushed.
+ * zone redundant, logs to Log Analytics. Defender for Containers, which scans what is pushed, is a
+ * subscription-wide plan: `DefenderPlans` enables it once for the stack.
  */
 export class SecureRegistry extends pulumi.ComponentResource {
   readonly registry: containerregistry.Registry;
@@ -242,19 +235,6 @@ export class SecureRegistry extends pulumi.ComponentResource {
         })
       : undefined;
     this.privateEndpointId = endpoint ? endpoint.endpoint.id : pulumi.output(undefined);
-
-    if (args.defenderForContainers ?? d.defenderForContainers) {
-      new security.Pricing(
-        `${name}-defender-containers`,
-        {
-          pricingName: "Containers",
-          pricingTier: "Standard",
-          scopeId: subscriptionScope(),
-          extensions: [{ name: "ContainerRegistriesVulnerabilityAssessments", isEnabled: "True" }],
-        },
-        { parent: this },
-      );
-    }
 
     createRoleAssignments(`${name}-role`, this, this.registry.id, args.roleAssignments ?? []);
 

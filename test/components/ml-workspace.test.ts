@@ -3,7 +3,7 @@ import type { RecordedResource } from "../../preview/recorder";
 import { record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
-const { MlWorkspace, mlWorkspaceDefaults, mlIdentityRoles, ComponentArgumentError } = await import("../../components");
+const { DefenderPlans, MlWorkspace, mlWorkspaceDefaults, mlIdentityRoles, ComponentArgumentError } = await import("../../components");
 const { builtInRoles } = await import("../../constants/roles");
 type Args = ConstructorParameters<typeof MlWorkspace>[1];
 
@@ -40,10 +40,19 @@ const one = (rs: readonly RecordedResource[], type: string, key?: string): Recor
   if (found.length !== 1) throw new Error(`expected one ${type} ${key ?? ""}, found ${found.length}`);
   return found[0] as RecordedResource;
 };
+/**
+ * Judges `rs` beside the subscription's Defender plans, as the platform creates them: once per
+ * stack, not per workspace. (Configuring the pack's `managedOutsideStack` instead would turn the
+ * plan checks off, so the pack would no longer be the strict one these tests promise.)
+ */
+async function judgeInStack(rs: readonly RecordedResource[]): ReturnType<TestPack["judge"]> {
+  const plans = await record(() => new DefenderPlans(`plans${++counter}`));
+  return pack.judge([...rs, ...plans]);
+}
 const roleGuid = (r: RecordedResource): string => String(r.inputs["roleDefinitionId"]).split("/").pop() ?? "";
 
 describe("MlWorkspace with its defaults", () => {
-  it("creates the workspace, its dependencies, identities, roles, endpoints, DNS, logs, computes and Defender plans", async () => {
+  it("creates the workspace, its dependencies, identities, roles, endpoints, DNS, logs and computes", async () => {
     const rs = await build(minimal);
     const n = `mlw${counter}`;
     const names = rs.filter((r) => r.custom).map((r) => `${r.type.split(":").slice(1).join(":")}::${r.name.slice(n.length + 1)}`);
@@ -64,8 +73,6 @@ describe("MlWorkspace with its defaults", () => {
         "monitor:DiagnosticSetting::diagnostics",
         "machinelearningservices:Compute::cluster-cpu-cluster",
         "machinelearningservices:Compute::instance-alice-ci",
-        "security:Pricing::defender-storage",
-        "security:Pricing::defender-keyvault",
         ...mlIdentityRoles.map((r) => `authorization:RoleAssignment::role-${r.key}`),
         ...["amlworkspace", "vault", "blob", "file"].flatMap((g) => [`network:PrivateEndpoint::${g}-pe`, `network:PrivateDnsZoneGroup::${g}-dns-group`, `privatedns:PrivateZone::${g}-dns`, `privatedns:VirtualNetworkLink::${g}-dns-link`]),
         "privatedns:PrivateZone::amlworkspace-dns-notebooks-azure-net",
@@ -203,9 +210,18 @@ describe("MlWorkspace with its defaults", () => {
     });
   });
 
-  it("passes every policy of the strict pack", async () => {
-    const violations = await pack.judge(await build(minimal));
+  it("passes every policy of the strict pack beside the stack's Defender plans", async () => {
+    const violations = await judgeInStack(await build(minimal));
     expect(violations.map((v) => `${v.policyName}: ${v.message}`)).toEqual([]);
+  });
+
+  it("needs Defender for Storage and Key Vault in its stack: alone, the strict pack asks for the plans", async () => {
+    const violations = await pack.judge(await build(minimal));
+    const n = `mlw${counter}`;
+    expect(violations.map((v) => `${v.policyName}: ${v.message}`).sort()).toEqual([
+      `azure-security-defender-for-key-vault-enabled: The stack must enable Defender for Key Vault (Standard) for the key vault '${n}-kv'.`,
+      `azure-security-defender-for-storage-enabled: The stack must enable Defender for Storage (Standard) for the storage account '${n}-st'.`,
+    ]);
   });
 
   it("outputs the workspace and the identities Azure returns", async () => {
@@ -300,12 +316,10 @@ describe("when a secure default is relaxed through its argument", () => {
     clusterMinNodes: [{ computeClusters: [{ name: "cpu-cluster", minNodes: 1 }] }, ["azure-machinelearningservices-compute-cluster-scale-down"]],
     clusterIdleMinutesBeforeScaleDown: [{ computeClusters: [{ name: "cpu-cluster", idleMinutesBeforeScaleDown: 120 }] }, ["azure-machinelearningservices-compute-cluster-scale-down"]],
     instanceIdleMinutesBeforeShutdown: [{ computeInstances: [{ name: "alice-ci", assignedUserObjectId: alice, idleMinutesBeforeShutdown: 0 }] }, ["azure-machinelearningservices-compute-instance-idle-shutdown"]],
-    defenderForStorage: [{ defenderForStorage: false }, ["azure-security-defender-for-storage-enabled"]],
-    defenderForKeyVault: [{ defenderForKeyVault: false }, ["azure-security-defender-for-key-vault-enabled"]],
   };
   for (const [key, [override, policies]] of Object.entries(relaxations)) {
     it(`is caught by ${policies.join(", ")} (${key})`, async () => {
-      const violations = await pack.judge(await build({ ...minimal, ...override }));
+      const violations = await judgeInStack(await build({ ...minimal, ...override }));
       expect(violations.every((v) => v.enforcementLevel === "mandatory")).toBe(true);
       expect([...new Set(violations.map((v) => v.policyName))].sort()).toEqual(policies);
     });
@@ -337,7 +351,7 @@ describe("other settings", () => {
         monitor: { type: "ServiceTag", category: "UserDefined", destination: { serviceTag: "AzureMonitor", protocol: "TCP", portRanges: "443", action: "Allow" } },
       },
     });
-    expect(await pack.judge(rs)).toEqual([]);
+    expect(await judgeInStack(rs)).toEqual([]);
   });
 
   it("opens the vault and storage only to the named ranges, in the form their firewalls take", async () => {
