@@ -2,14 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import {
-  AssignablePrincipalType,
-  childKeyPattern,
   createRoleAssignments,
   type LockLevel,
   type RoleAssignmentSpec,
 } from "../lib/azure";
 import { createDiagnosticSetting } from "../lib/diagnostics";
+import { checkRoleAssignments } from "../lib/checks";
 import { checker } from "../lib/errors";
+import { isIpv4AddressOrCidr } from "../lib/formats";
 import { createPrivateEndpoint, type PrivateEndpointSpec } from "../lib/private-endpoint";
 
 export const secureRegistryType = "secure-mlops:azure:SecureRegistry";
@@ -93,7 +93,6 @@ export const secureRegistryDefaults = {
 } as const;
 
 const registryNamePattern = /^[a-zA-Z0-9]{5,50}$/;
-const ipv4OrCidr = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(\/([0-9]|[12]\d|3[0-2]))?$/;
 
 /** The registry name the component uses for `name` and `args`. */
 export function defaultRegistryName(name: string): string {
@@ -115,19 +114,9 @@ export function validateSecureRegistryArgs(name: string, args: SecureRegistryArg
   const days = args.untaggedRetentionDays ?? secureRegistryDefaults.untaggedRetentionDays;
   check(Number.isInteger(days) && days >= 0 && days <= 365, "untaggedRetentionDays", `must be an integer from 0 to 365, got ${days}`);
   (args.allowedIpRanges ?? []).forEach((range, i) =>
-    check(ipv4OrCidr.test(range), `allowedIpRanges[${i}]`, `must be an IPv4 address or CIDR range, got "${range}"`),
+    check(isIpv4AddressOrCidr(range), `allowedIpRanges[${i}]`, `must be an IPv4 address or CIDR range, got "${range}"`),
   );
-  const keys = new Set<string>();
-  (args.roleAssignments ?? []).forEach((ra, i) => {
-    check(childKeyPattern.test(ra.name), `roleAssignments[${i}].name`, `must be lower-case letters, digits and dashes, got "${ra.name}"`);
-    check(!keys.has(ra.name), `roleAssignments[${i}].name`, `"${ra.name}" is used twice`);
-    keys.add(ra.name);
-    check(
-      ra.principalType === undefined || Object.values(AssignablePrincipalType).includes(ra.principalType),
-      `roleAssignments[${i}].principalType`,
-      `must be ServicePrincipal or Group (never a user), got "${String(ra.principalType)}"`,
-    );
-  });
+  checkRoleAssignments(check, args.roleAssignments ?? []);
   const pe = args.privateEndpoint;
   // A private DNS zone answers only inside the networks linked to it: a created zone needs one.
   check(

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../preview/recorder";
+import { expectArgumentError } from "../support/argument-error";
 import { record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
-const { DefenderPlans, MlWorkspace, mlWorkspaceDefaults, mlIdentityRoles, ComponentArgumentError } = await import("../../components");
+const { DefenderPlans, MlWorkspace, mlWorkspaceDefaults, mlIdentityRoles } = await import("../../components");
 const { builtInRoles } = await import("../../constants/roles");
 type Args = ConstructorParameters<typeof MlWorkspace>[1];
 
@@ -461,15 +462,7 @@ describe("when an argument is invalid", () => {
   for (const [when, override, message] of cases) {
     it(`throws before creating any child when ${when}`, async () => {
       const name = `bad${++counter}`;
-      let thrown: unknown;
-      try {
-        new MlWorkspace(name, { ...minimal, ...override });
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown).toBeInstanceOf(ComponentArgumentError);
-      expect((thrown as InstanceType<typeof ComponentArgumentError>).code).toBe("INVALID_ARGUMENT");
-      expect((thrown as Error).message).toBe(message);
+      expectArgumentError(() => new MlWorkspace(name, { ...minimal, ...override }), message);
       const all = await recordWithOfflineMocks();
       await record(() => undefined);
       expect(all.filter((r) => r.custom && r.name.startsWith(`${name}-`))).toEqual([]);

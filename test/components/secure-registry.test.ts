@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../preview/recorder";
+import { expectArgumentError } from "../support/argument-error";
 import { messagesOf, record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
-const { DefenderPlans, SecureRegistry, secureRegistryDefaults, ComponentArgumentError } = await import("../../components");
+const { DefenderPlans, SecureRegistry, secureRegistryDefaults } = await import("../../components");
 type Args = ConstructorParameters<typeof SecureRegistry>[1];
 
 const sub = "/subscriptions/6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f/resourceGroups/rg-team/providers";
@@ -142,8 +143,7 @@ describe("when an argument is invalid", () => {
       const all = await recordWithOfflineMocks();
       const before = all.filter((r) => r.type === "azure-native:containerregistry:Registry").length;
       const name = `bad${++counter}`;
-      expect(() => new SecureRegistry(name, { ...minimal, ...override })).toThrow(new ComponentArgumentError("secure-mlops:azure:SecureRegistry", "", "").constructor);
-      expect(() => new SecureRegistry(`${name}b`, { ...minimal, ...override })).toThrow(message);
+      expectArgumentError(() => new SecureRegistry(name, { ...minimal, ...override }), message);
       await record(() => undefined);
       expect(all.filter((r) => r.type === "azure-native:containerregistry:Registry").length).toBe(before);
     });

@@ -1,6 +1,6 @@
-import { AssignablePrincipalType, childKeyPattern } from "../../lib/azure";
+import { checkRoleAssignments } from "../../lib/checks";
 import { checker } from "../../lib/errors";
-import { firewallIpRule, isArmIdOf, isFqdn, isIpv4AddressOrCidr, isPortRanges, parseKeyIdentifier } from "../../lib/formats";
+import { firewallIpRule, isArmIdOf, isFqdn, isGuid, isIpv4AddressOrCidr, isPortRanges, parseKeyIdentifier } from "../../lib/formats";
 import {
   MlDatastoreAuthMode,
   MlIsolationMode,
@@ -171,19 +171,9 @@ export function validateMlWorkspaceArgs(name: string, args: MlWorkspaceArgs): vo
     const idle = c.idleMinutesBeforeShutdown ?? d.instanceIdleMinutesBeforeShutdown;
     check(Number.isInteger(idle) && (idle === 0 || (idle >= 15 && idle <= 4320)), `${at}.idleMinutesBeforeShutdown`, `must be 0 (off) or an integer from 15 to 4320, got ${idle}`);
     if (isLiteral(c.assignedUserObjectId)) {
-      check(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(c.assignedUserObjectId), `${at}.assignedUserObjectId`, `must be an Entra object id (GUID), got "${c.assignedUserObjectId}"`);
+      check(isGuid(c.assignedUserObjectId), `${at}.assignedUserObjectId`, `must be an Entra object id (GUID), got "${c.assignedUserObjectId}"`);
     }
   });
 
-  const keys = new Set<string>();
-  (args.roleAssignments ?? []).forEach((ra, i) => {
-    check(childKeyPattern.test(ra.name), `roleAssignments[${i}].name`, `must be lower-case letters, digits and dashes, got "${ra.name}"`);
-    check(!keys.has(ra.name), `roleAssignments[${i}].name`, `"${ra.name}" is used twice`);
-    keys.add(ra.name);
-    check(
-      ra.principalType === undefined || Object.values(AssignablePrincipalType).includes(ra.principalType),
-      `roleAssignments[${i}].principalType`,
-      `must be ServicePrincipal or Group (never a user), got "${String(ra.principalType)}"`,
-    );
-  });
+  checkRoleAssignments(check, args.roleAssignments ?? []);
 }
