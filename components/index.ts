@@ -7,6 +7,8 @@ export {
   defaultRegistryName,
 } from "./azure/secure-registry";
 export type { SecureRegistryArgs, RegistryRole, RegistryCustomerManagedKey } from "./azure/secure-registry";
+export { DefenderPlans, DefenderPlan, defenderPlansDefaults, defenderPlansType } from "./azure/defender-plans";
+export type { DefenderPlansArgs } from "./azure/defender-plans";
 export {
   MlWorkspace,
   mlWorkspaceDefaults,

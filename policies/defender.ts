@@ -50,7 +50,7 @@ export const defenderForContainersPresent: StackValidationPolicy = {
   severity: "high",
   remediationSteps:
     "Create `azure-native:security:Pricing` `Containers` with `pricingTier: \"Standard\"` at the subscription " +
-    "scope (SecureRegistry does by default), or set `managedOutsideStack` when a landing zone owns it.",
+    "scope (DefenderPlans does by default), or set `managedOutsideStack` when a landing zone owns it.",
   ...mapped({
     atlas: ["AML.M0016"],
     nist: ["MEASURE-2.7", "MANAGE-3.1"],
@@ -69,7 +69,7 @@ export const defenderForKeyVaultPresent: StackValidationPolicy = {
     "alerts on unusual access to keys and secrets.",
   severity: "medium",
   remediationSteps:
-    "Create `azure-native:security:Pricing` `KeyVaults` with `pricingTier: \"Standard\"` (MlWorkspace does by " +
+    "Create `azure-native:security:Pricing` `KeyVaults` with `pricingTier: \"Standard\"` (DefenderPlans does by " +
     "default), or set `managedOutsideStack` when a landing zone owns the plan.",
   ...mapped({
     atlas: ["AML.M0024", "AML.M0005"],
@@ -90,7 +90,7 @@ export const defenderForStoragePresent: StackValidationPolicy = {
   severity: "medium",
   remediationSteps:
     "Create `azure-native:security:Pricing` `StorageAccounts` with `pricingTier: \"Standard\"` and subPlan " +
-    "`DefenderForStorageV2` (MlWorkspace does by default), or set `managedOutsideStack` when a landing zone owns it.",
+    "`DefenderForStorageV2` (DefenderPlans does by default), or set `managedOutsideStack` when a landing zone owns it.",
   ...mapped({
     atlas: ["AML.M0007", "AML.M0024"],
     nist: ["MEASURE-2.4", "MANAGE-4.1"],

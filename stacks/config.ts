@@ -86,7 +86,7 @@ export interface PlatformConfig {
   readonly tags: Record<string, string>;
   readonly network: NetworkConfig;
   readonly registry: RegistryConfig;
-  /** Enable Defender for Containers on the subscription from this stack. */
+  /** Enable Defender for Containers on the subscription from this stack (the platform's DefenderPlans). */
   readonly defenderForContainers: boolean;
   /** The repository whose GitHub Actions deploy this stack; without it no deployer principal is created. */
   readonly github?: GithubConfig;

@@ -15,7 +15,7 @@ export interface GithubTeamsConfig {
   readonly admins: string;
 }
 
-/** One row of the branch table (components/github/protected-repository.ts `BranchRule`). */
+/** One row of the branch table (components/github/protected-repository/args.ts `BranchRule`). */
 export interface GithubBranchRuleConfig {
   readonly pattern: string;
   readonly protected: boolean;

@@ -46,7 +46,9 @@ export interface MlWorkspaceConfig {
   readonly hbiWorkspace?: boolean;
   readonly storageReplication?: "Standard_ZRS" | "Standard_GRS" | "Standard_GZRS" | "Standard_RAGRS" | "Standard_RAGZRS" | "Standard_LRS";
   readonly computeClusters?: MlComputeClusterConfig[];
+  /** Defender for Storage on the subscription (the platform's DefenderPlans, not the workspace). */
   readonly defenderForStorage?: boolean;
+  /** Defender for Key Vault on the subscription (the platform's DefenderPlans, not the workspace). */
   readonly defenderForKeyVault?: boolean;
   readonly lock?: "CanNotDelete" | "ReadOnly";
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
-import { SecureRegistry, type MlWorkspace } from "../components";
+import { DefenderPlans, SecureRegistry, mlWorkspaceType, secureRegistryType, type MlWorkspace } from "../components";
 import type { PlatformConfig } from "./config";
 import { createPlatformGithub, type PlatformGithub } from "./github";
 import { createPlatformIdentity, type PlatformIdentity } from "./identity";
@@ -21,6 +21,8 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
   readonly virtualNetworkId: pulumi.Output<string>;
   readonly privateEndpointSubnetId: pulumi.Output<string>;
   readonly registry: SecureRegistry;
+  /** The subscription's Defender plans for the registry, storage and vaults this stack creates. */
+  readonly defenderPlans: DefenderPlans;
   /** The Azure ML workspace, with its Key Vault, storage, Application Insights and computes. */
   readonly mlWorkspace: MlWorkspace;
   /** Entra ID groups with their roles, and the GitHub Actions deployer of this environment. */
@@ -98,9 +100,27 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
         allowedIpRanges: registryConfig.allowedIpRanges,
         untaggedRetentionDays: registryConfig.untaggedRetentionDays,
         lock: registryConfig.lock,
-        defenderForContainers: config.defenderForContainers,
         privateEndpoint: { subnetId: endpointSubnet.id, virtualNetworkId: vnet.id },
         tags,
+      },
+      parent,
+    );
+
+    // Subscription-wide, so once per stack. The plans were children of the registry and the
+    // workspace before; the aliases keep them in place rather than re-creating and deleting them.
+    const pricing = "azure-native:security:Pricing";
+    const ml = { ...profile.mlWorkspace, ...config.mlWorkspace };
+    this.defenderPlans = new DefenderPlans(
+      `${name}-defender`,
+      {
+        containers: config.defenderForContainers,
+        storage: ml.defenderForStorage,
+        keyVault: ml.defenderForKeyVault,
+        previousUrns: {
+          containers: [pulumi.createUrn(`${name}-acr-defender-containers`, pricing, pulumi.createUrn(`${name}-acr`, secureRegistryType, this))],
+          storage: [pulumi.createUrn(`${name}-mlw-defender-storage`, pricing, pulumi.createUrn(`${name}-mlw`, mlWorkspaceType, this))],
+          keyVault: [pulumi.createUrn(`${name}-mlw-defender-keyvault`, pricing, pulumi.createUrn(`${name}-mlw`, mlWorkspaceType, this))],
+        },
       },
       parent,
     );

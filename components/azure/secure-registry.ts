@@ -1,17 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
-import * as security from "@pulumi/azure-native/security";
 import {
-  AssignablePrincipalType,
-  childKeyPattern,
   createRoleAssignments,
-  subscriptionScope,
   type LockLevel,
   type RoleAssignmentSpec,
 } from "../lib/azure";
 import { createDiagnosticSetting } from "../lib/diagnostics";
+import { checkRoleAssignments } from "../lib/checks";
 import { checker } from "../lib/errors";
+import { isIpv4AddressOrCidr } from "../lib/formats";
 import { createPrivateEndpoint, type PrivateEndpointSpec } from "../lib/private-endpoint";
 
 export const secureRegistryType = "secure-mlops:azure:SecureRegistry";
@@ -71,11 +69,6 @@ export interface SecureRegistryArgs {
   readonly customerManagedKey?: RegistryCustomerManagedKey;
   /** Private endpoint for the `registry` sub-resource. @default none */
   readonly privateEndpoint?: PrivateEndpointSpec;
-  /**
-   * Enable Defender for Containers on the subscription, which scans pushed images. Turn off when
-   * a landing zone or another registry in the same subscription owns the plan. @default true
-   */
-  readonly defenderForContainers?: boolean;
   /** Role assignments on the registry, keyed by `name`. @default [] */
   readonly roleAssignments?: readonly RoleAssignmentSpec<RegistryRole>[];
   /** @default undefined (no lock) */
@@ -97,11 +90,9 @@ export const secureRegistryDefaults = {
   armAudienceTokensEnabled: false,
   zoneRedundancy: true,
   dataEndpointEnabled: true,
-  defenderForContainers: true,
 } as const;
 
 const registryNamePattern = /^[a-zA-Z0-9]{5,50}$/;
-const ipv4OrCidr = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(\/([0-9]|[12]\d|3[0-2]))?$/;
 
 /** The registry name the component uses for `name` and `args`. */
 export function defaultRegistryName(name: string): string {
@@ -123,19 +114,9 @@ export function validateSecureRegistryArgs(name: string, args: SecureRegistryArg
   const days = args.untaggedRetentionDays ?? secureRegistryDefaults.untaggedRetentionDays;
   check(Number.isInteger(days) && days >= 0 && days <= 365, "untaggedRetentionDays", `must be an integer from 0 to 365, got ${days}`);
   (args.allowedIpRanges ?? []).forEach((range, i) =>
-    check(ipv4OrCidr.test(range), `allowedIpRanges[${i}]`, `must be an IPv4 address or CIDR range, got "${range}"`),
+    check(isIpv4AddressOrCidr(range), `allowedIpRanges[${i}]`, `must be an IPv4 address or CIDR range, got "${range}"`),
   );
-  const keys = new Set<string>();
-  (args.roleAssignments ?? []).forEach((ra, i) => {
-    check(childKeyPattern.test(ra.name), `roleAssignments[${i}].name`, `must be lower-case letters, digits and dashes, got "${ra.name}"`);
-    check(!keys.has(ra.name), `roleAssignments[${i}].name`, `"${ra.name}" is used twice`);
-    keys.add(ra.name);
-    check(
-      ra.principalType === undefined || Object.values(AssignablePrincipalType).includes(ra.principalType),
-      `roleAssignments[${i}].principalType`,
-      `must be ServicePrincipal or Group (never a user), got "${String(ra.principalType)}"`,
-    );
-  });
+  checkRoleAssignments(check, args.roleAssignments ?? []);
   const pe = args.privateEndpoint;
   // A private DNS zone answers only inside the networks linked to it: a created zone needs one.
   check(
@@ -154,7 +135,8 @@ export function validateSecureRegistryArgs(name: string, args: SecureRegistryArg
 /**
  * An Azure Container Registry as it should run in production: Premium, no admin user or anonymous
  * pull, closed to the internet behind a private endpoint, quarantine and retention on, exports off,
- * zone redundant, logs to Log Analytics, and Defender for Containers scanning what is pushed.
+ * zone redundant, logs to Log Analytics. Defender for Containers, which scans what is pushed, is a
+ * subscription-wide plan: `DefenderPlans` enables it once for the stack.
  */
 export class SecureRegistry extends pulumi.ComponentResource {
   readonly registry: containerregistry.Registry;
@@ -242,19 +224,6 @@ export class SecureRegistry extends pulumi.ComponentResource {
         })
       : undefined;
     this.privateEndpointId = endpoint ? endpoint.endpoint.id : pulumi.output(undefined);
-
-    if (args.defenderForContainers ?? d.defenderForContainers) {
-      new security.Pricing(
-        `${name}-defender-containers`,
-        {
-          pricingName: "Containers",
-          pricingTier: "Standard",
-          scopeId: subscriptionScope(),
-          extensions: [{ name: "ContainerRegistriesVulnerabilityAssessments", isEnabled: "True" }],
-        },
-        { parent: this },
-      );
-    }
 
     createRoleAssignments(`${name}-role`, this, this.registry.id, args.roleAssignments ?? []);
 

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as azuread from "@pulumi/azuread";
 import { roleAssignmentWriterRoles, type BuiltInRole } from "../../constants/roles";
-import { AssignablePrincipalType, builtInRoleId, childKeyPattern } from "../lib/azure";
+import { AssignablePrincipalType, builtInRoleId } from "../lib/azure";
+import { childKeyChecker } from "../lib/checks";
 import { entraOwners } from "../lib/entra";
 import { checker } from "../lib/errors";
 import { delegationCondition, isBuiltInRole, literalScopeProblem, writesRoleAssignments } from "../lib/rbac";
@@ -110,10 +111,10 @@ export function validateAccessGroupsArgs(args: AccessGroupsArgs): { personas: re
 
   const personas = args.personas ?? d.personas;
   check(personas.length > 0, "personas", "must list at least one persona");
+  const personaKey = childKeyChecker(check);
   const personaNames = new Set<string>();
   personas.forEach((p, i) => {
-    check(childKeyPattern.test(p.name), `personas[${i}].name`, `must be lower-case letters, digits and dashes, got "${p.name}"`);
-    check(!personaNames.has(p.name), `personas[${i}].name`, `"${p.name}" is used twice`);
+    personaKey(p.name, `personas[${i}].name`);
     personaNames.add(p.name);
     check(
       (args.includeDeployerAsOwner ?? d.includeDeployerAsOwner) || (args.owners ?? []).length + (p.owners ?? []).length > 0,

@@ -16,6 +16,7 @@ import {
 } from "../../constants/github-oidc";
 import { roleAssignmentWriterRoles, type BuiltInRole } from "../../constants/roles";
 import { AssignablePrincipalType, builtInRoleId, childKeyPattern, currentClientConfig } from "../lib/azure";
+import { childKeyChecker } from "../lib/checks";
 import { currentEntraClientConfig, entraOwners } from "../lib/entra";
 import { checker } from "../lib/errors";
 import { delegationCondition, isBuiltInRole, literalScopeProblem, writesRoleAssignments } from "../lib/rbac";
@@ -206,13 +207,11 @@ export function validateGithubOidcPrincipalArgs(args: GithubOidcPrincipalArgs): 
   if (args.ownerId !== undefined) knownIds["repository_owner_id"] = String(args.ownerId);
   if (args.repositoryId !== undefined) knownIds["repository_id"] = String(args.repositoryId);
 
-  const names = new Set<string>();
+  const credentialKey = childKeyChecker(check);
   const subjects: string[] = [];
   credentials.forEach((c, i) => {
     const at = `federatedCredentials[${i}]`;
-    check(childKeyPattern.test(c.name), `${at}.name`, `must be lower-case letters, digits and dashes, got "${c.name}"`);
-    check(!names.has(c.name), `${at}.name`, `"${c.name}" is used twice`);
-    names.add(c.name);
+    credentialKey(c.name, `${at}.name`);
     check(Object.values(FederatedEntity).includes(c.entity), `${at}.entity`, `must be environment, branch, tag or pull_request, got "${String(c.entity)}"`);
     const value = c.value ?? "";
     switch (c.entity) {
@@ -246,12 +245,10 @@ export function validateGithubOidcPrincipalArgs(args: GithubOidcPrincipalArgs): 
     subjects.push(subject);
   });
 
-  const roleKeys = new Set<string>();
+  const roleKey = childKeyChecker(check);
   (args.roleAssignments ?? []).forEach((ra, i) => {
     const at = `roleAssignments[${i}]`;
-    check(childKeyPattern.test(ra.name), `${at}.name`, `must be lower-case letters, digits and dashes, got "${ra.name}"`);
-    check(!roleKeys.has(ra.name), `${at}.name`, `"${ra.name}" is used twice`);
-    roleKeys.add(ra.name);
+    roleKey(ra.name, `${at}.name`);
     check(isBuiltInRole(ra.role), `${at}.role`, `must be a built-in role of constants/roles.ts, got "${String(ra.role)}"`);
     const scopeProblem = literalScopeProblem(ra.scope);
     check(scopeProblem === undefined, `${at}.scope`, scopeProblem ?? "");

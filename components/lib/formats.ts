@@ -37,6 +37,14 @@ export function firewallIpRule(value: string): string | undefined {
   return cidr.prefix === 32 ? cidr.address : value;
 }
 
+/** A GUID such as an Entra object or tenant id, either case (`1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d`). */
+export const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a GUID (see `guidPattern`). */
+export function isGuid(value: string): boolean {
+  return guidPattern.test(value);
+}
+
 const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /**

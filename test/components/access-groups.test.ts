@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { builtInRoles } from "../../constants/roles";
 import { defaultOfflineIdentity } from "../../preview/mocks";
 import type { RecordedResource } from "../../preview/recorder";
+import { expectArgumentError } from "../support/argument-error";
 import { record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
-const { AccessGroups, accessGroupsDefaults, ComponentArgumentError, delegationCondition } = await import("../../components");
+const { AccessGroups, accessGroupsDefaults, delegationCondition } = await import("../../components");
 type Args = ConstructorParameters<typeof AccessGroups>[1];
 
 const type = "secure-mlops:azuread:AccessGroups";
@@ -65,6 +66,7 @@ describe("AccessGroups with its defaults", () => {
   it("assigns the table's roles to the groups at the scopes given, and only those", async () => {
     const rs = await build({ ...minimal, scopes });
     expect(table(rs, scopes)).toEqual(accessGroupsDefaults.roleTable.map((r) => `${r.persona}: ${r.role} @ ${r.scope}`).sort());
+    expect(assignmentsOf(rs).length).toBeGreaterThan(0);
     for (const a of assignmentsOf(rs)) expect(a.inputs["principalType"]).toBe("Group");
   });
 
@@ -160,8 +162,7 @@ describe("when an argument is invalid", () => {
       const all = await recordWithOfflineMocks();
       const groups = (): number => all.filter((r) => r.type === "azuread:index/group:Group").length;
       const before = groups();
-      expect(() => new AccessGroups(`bad${++counter}`, { ...minimal, ...override })).toThrow(ComponentArgumentError);
-      expect(() => new AccessGroups(`bad${++counter}`, { ...minimal, ...override })).toThrow(`${type}: ${message}`);
+      expectArgumentError(() => new AccessGroups(`bad${++counter}`, { ...minimal, ...override }), `${type}: ${message}`);
       await record(() => undefined);
       expect(groups()).toBe(before);
     });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultOfflineIdentity } from "../../preview/mocks";
 import type { RecordedResource } from "../../preview/recorder";
+import { expectArgumentError } from "../support/argument-error";
 import { record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
-const { GithubOidcPrincipal, githubOidcPrincipalDefaults, ComponentArgumentError, delegationCondition } = await import("../../components");
+const { GithubOidcPrincipal, githubOidcPrincipalDefaults, delegationCondition } = await import("../../components");
 type Args = ConstructorParameters<typeof GithubOidcPrincipal>[1];
 
 const type = "secure-mlops:azuread:GithubOidcPrincipal";
@@ -196,8 +197,7 @@ describe("when an argument is invalid", () => {
       const all = await recordWithOfflineMocks();
       const apps = (): number => all.filter((r) => r.type === "azuread:index/application:Application").length;
       const before = apps();
-      expect(() => new GithubOidcPrincipal(`bad${++counter}`, { ...minimal, ...override })).toThrow(ComponentArgumentError);
-      expect(() => new GithubOidcPrincipal(`bad${++counter}`, { ...minimal, ...override })).toThrow(`${type}: ${message}`);
+      expectArgumentError(() => new GithubOidcPrincipal(`bad${++counter}`, { ...minimal, ...override }), `${type}: ${message}`);
       await record(() => undefined);
       expect(apps()).toBe(before);
     });

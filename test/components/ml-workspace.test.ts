@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../preview/recorder";
+import { expectArgumentError } from "../support/argument-error";
 import { record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
-const { MlWorkspace, mlWorkspaceDefaults, mlIdentityRoles, ComponentArgumentError } = await import("../../components");
+const { DefenderPlans, MlWorkspace, mlWorkspaceDefaults, mlIdentityRoles } = await import("../../components");
 const { builtInRoles } = await import("../../constants/roles");
 type Args = ConstructorParameters<typeof MlWorkspace>[1];
 
@@ -40,10 +41,38 @@ const one = (rs: readonly RecordedResource[], type: string, key?: string): Recor
   if (found.length !== 1) throw new Error(`expected one ${type} ${key ?? ""}, found ${found.length}`);
   return found[0] as RecordedResource;
 };
+/**
+ * Judges `rs` beside the subscription's Defender plans, as the platform creates them: once per
+ * stack, not per workspace. (Configuring the pack's `managedOutsideStack` instead would turn the
+ * plan checks off, so the pack would no longer be the strict one these tests promise.)
+ */
+async function judgeInStack(rs: readonly RecordedResource[]): ReturnType<TestPack["judge"]> {
+  const plans = await record(() => new DefenderPlans(`plans${++counter}`));
+  return pack.judge([...rs, ...plans]);
+}
+/**
+ * The identities' roles, written out here rather than read from the component's `mlIdentityRoles`,
+ * so a role the component adds, widens or moves fails a test: [child key, identity, scope, role].
+ */
+const identityRoles = [
+  ["ws-storage-blob", "workspace", "storage", "Storage Blob Data Contributor"],
+  ["ws-storage-file", "workspace", "storage", "Storage File Data Privileged Contributor"],
+  ["ws-storage-approver", "workspace", "storage", "Azure AI Enterprise Network Connection Approver"],
+  ["ws-kv-secrets", "workspace", "keyVault", "Key Vault Secrets Officer"],
+  ["ws-kv-approver", "workspace", "keyVault", "Azure AI Enterprise Network Connection Approver"],
+  ["ws-cmk", "workspace", "key", "Key Vault Crypto Service Encryption User"],
+  ["ws-acr-push", "workspace", "registry", "AcrPush"],
+  ["ws-acr-approver", "workspace", "registry", "Azure AI Enterprise Network Connection Approver"],
+  ["ws-appi-metrics", "workspace", "applicationInsights", "Monitoring Metrics Publisher"],
+  ["compute-acr-pull", "compute", "registry", "AcrPull"],
+  ["compute-storage-blob", "compute", "storage", "Storage Blob Data Contributor"],
+  ["compute-kv-secrets", "compute", "keyVault", "Key Vault Secrets User"],
+  ["compute-metrics", "compute", "workspace", "AzureML Metrics Writer (preview)"],
+] as const;
 const roleGuid = (r: RecordedResource): string => String(r.inputs["roleDefinitionId"]).split("/").pop() ?? "";
 
 describe("MlWorkspace with its defaults", () => {
-  it("creates the workspace, its dependencies, identities, roles, endpoints, DNS, logs, computes and Defender plans", async () => {
+  it("creates the workspace, its dependencies, identities, roles, endpoints, DNS, logs and computes", async () => {
     const rs = await build(minimal);
     const n = `mlw${counter}`;
     const names = rs.filter((r) => r.custom).map((r) => `${r.type.split(":").slice(1).join(":")}::${r.name.slice(n.length + 1)}`);
@@ -64,9 +93,7 @@ describe("MlWorkspace with its defaults", () => {
         "monitor:DiagnosticSetting::diagnostics",
         "machinelearningservices:Compute::cluster-cpu-cluster",
         "machinelearningservices:Compute::instance-alice-ci",
-        "security:Pricing::defender-storage",
-        "security:Pricing::defender-keyvault",
-        ...mlIdentityRoles.map((r) => `authorization:RoleAssignment::role-${r.key}`),
+        ...identityRoles.map(([key]) => `authorization:RoleAssignment::role-${key}`),
         ...["amlworkspace", "vault", "blob", "file"].flatMap((g) => [`network:PrivateEndpoint::${g}-pe`, `network:PrivateDnsZoneGroup::${g}-dns-group`, `privatedns:PrivateZone::${g}-dns`, `privatedns:VirtualNetworkLink::${g}-dns-link`]),
         "privatedns:PrivateZone::amlworkspace-dns-notebooks-azure-net",
         "privatedns:VirtualNetworkLink::amlworkspace-dns-notebooks-azure-net-link",
@@ -203,9 +230,18 @@ describe("MlWorkspace with its defaults", () => {
     });
   });
 
-  it("passes every policy of the strict pack", async () => {
-    const violations = await pack.judge(await build(minimal));
+  it("passes every policy of the strict pack beside the stack's Defender plans", async () => {
+    const violations = await judgeInStack(await build(minimal));
     expect(violations.map((v) => `${v.policyName}: ${v.message}`)).toEqual([]);
+  });
+
+  it("needs Defender for Storage and Key Vault in its stack: alone, the strict pack asks for the plans", async () => {
+    const violations = await pack.judge(await build(minimal));
+    const n = `mlw${counter}`;
+    expect(violations.map((v) => `${v.policyName}: ${v.message}`).sort()).toEqual([
+      `azure-security-defender-for-key-vault-enabled: The stack must enable Defender for Key Vault (Standard) for the key vault '${n}-kv'.`,
+      `azure-security-defender-for-storage-enabled: The stack must enable Defender for Storage (Standard) for the storage account '${n}-st'.`,
+    ]);
   });
 
   it("outputs the workspace and the identities Azure returns", async () => {
@@ -236,17 +272,19 @@ describe("the identities' role assignments", () => {
       compute: one(rs, "azure-native:managedidentity:UserAssignedIdentity", "compute-identity").outputs["principalId"],
     };
     const assignments = rs.filter((r) => r.type === "azure-native:authorization:RoleAssignment");
+    expect(assignments.length).toBeGreaterThan(0);
     expect(assignments.map((a) => [a.name, roleGuid(a), a.inputs["scope"], a.inputs["principalId"], a.inputs["principalType"]]).sort()).toEqual(
-      mlIdentityRoles.map((r) => [`${n}-role-${r.key}`, builtInRoles[r.role], scopes[r.target], principals[r.identity], "ServicePrincipal"]).sort(),
+      identityRoles.map(([key, identity, target, role]) => [`${n}-role-${key}`, builtInRoles[role], scopes[target], principals[identity], "ServicePrincipal"]).sort(),
     );
-    // Nothing broader than a data or approver role on one resource: no Owner, Contributor or admin role.
-    for (const r of mlIdentityRoles) expect(["Owner", "Contributor", "User Access Administrator", "Key Vault Administrator"]).not.toContain(r.role);
+    // The component's own table (which the stacks read to allow the deployer these roles) says the same.
+    expect(mlIdentityRoles.map((r) => [r.key, r.identity, r.target, r.role])).toEqual(identityRoles.map((row) => [...row]));
   });
 
   it("makes the workspace wait for its identity's roles and the storage for the key role", async () => {
     const rs = await build(minimal);
     const ws = one(rs, "azure-native:machinelearningservices:Workspace");
     const wsRoles = rs.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && r.name.includes("-role-ws-"));
+    expect(wsRoles.length).toBeGreaterThan(0);
     for (const role of wsRoles) expect(ws.dependencies).toContain(role.urn);
     expect(one(rs, "azure-native:storage:StorageAccount").dependencies).toContain(one(rs, "azure-native:authorization:RoleAssignment", "role-ws-cmk").urn);
   });
@@ -300,12 +338,13 @@ describe("when a secure default is relaxed through its argument", () => {
     clusterMinNodes: [{ computeClusters: [{ name: "cpu-cluster", minNodes: 1 }] }, ["azure-machinelearningservices-compute-cluster-scale-down"]],
     clusterIdleMinutesBeforeScaleDown: [{ computeClusters: [{ name: "cpu-cluster", idleMinutesBeforeScaleDown: 120 }] }, ["azure-machinelearningservices-compute-cluster-scale-down"]],
     instanceIdleMinutesBeforeShutdown: [{ computeInstances: [{ name: "alice-ci", assignedUserObjectId: alice, idleMinutesBeforeShutdown: 0 }] }, ["azure-machinelearningservices-compute-instance-idle-shutdown"]],
-    defenderForStorage: [{ defenderForStorage: false }, ["azure-security-defender-for-storage-enabled"]],
-    defenderForKeyVault: [{ defenderForKeyVault: false }, ["azure-security-defender-for-key-vault-enabled"]],
   };
+  it("has a relaxation for every default", () => {
+    expect(Object.keys(relaxations).length).toBeGreaterThan(0);
+  });
   for (const [key, [override, policies]] of Object.entries(relaxations)) {
     it(`is caught by ${policies.join(", ")} (${key})`, async () => {
-      const violations = await pack.judge(await build({ ...minimal, ...override }));
+      const violations = await judgeInStack(await build({ ...minimal, ...override }));
       expect(violations.every((v) => v.enforcementLevel === "mandatory")).toBe(true);
       expect([...new Set(violations.map((v) => v.policyName))].sort()).toEqual(policies);
     });
@@ -337,7 +376,7 @@ describe("other settings", () => {
         monitor: { type: "ServiceTag", category: "UserDefined", destination: { serviceTag: "AzureMonitor", protocol: "TCP", portRanges: "443", action: "Allow" } },
       },
     });
-    expect(await pack.judge(rs)).toEqual([]);
+    expect(await judgeInStack(rs)).toEqual([]);
   });
 
   it("opens the vault and storage only to the named ranges, in the form their firewalls take", async () => {
@@ -423,15 +462,7 @@ describe("when an argument is invalid", () => {
   for (const [when, override, message] of cases) {
     it(`throws before creating any child when ${when}`, async () => {
       const name = `bad${++counter}`;
-      let thrown: unknown;
-      try {
-        new MlWorkspace(name, { ...minimal, ...override });
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown).toBeInstanceOf(ComponentArgumentError);
-      expect((thrown as InstanceType<typeof ComponentArgumentError>).code).toBe("INVALID_ARGUMENT");
-      expect((thrown as Error).message).toBe(message);
+      expectArgumentError(() => new MlWorkspace(name, { ...minimal, ...override }), message);
       const all = await recordWithOfflineMocks();
       await record(() => undefined);
       expect(all.filter((r) => r.custom && r.name.startsWith(`${name}-`))).toEqual([]);

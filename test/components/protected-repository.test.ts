@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../preview/recorder";
+import { expectArgumentError } from "../support/argument-error";
 import { record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
-const { ProtectedRepository, ProtectedEnvironment, protectedRepositoryDefaults, protectedEnvironmentDefaults, defaultBranchRules, ComponentArgumentError } =
+const { ProtectedRepository, ProtectedEnvironment, protectedRepositoryDefaults, protectedEnvironmentDefaults, defaultBranchRules } =
   await import("../../components");
 const { parse } = await import("yaml");
 type Args = ConstructorParameters<typeof ProtectedRepository>[1];
@@ -416,14 +417,7 @@ describe("when an argument is invalid", () => {
     it(`throws before creating any child when ${when}`, async () => {
       const all = await recordWithOfflineMocks();
       const before = all.filter((r) => r.type.startsWith("github:")).length;
-      let thrown: unknown;
-      try {
-        construct();
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown).toBeInstanceOf(ComponentArgumentError);
-      expect((thrown as Error).message).toBe(message);
+      expectArgumentError(construct, message);
       await record(() => undefined);
       expect(all.filter((r) => r.type.startsWith("github:")).length).toBe(before);
     });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../preview/recorder";
-import { record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
+import { expectArgumentError } from "../support/argument-error";
+import { messagesOf, record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
-const { SecureRegistry, secureRegistryDefaults, ComponentArgumentError } = await import("../../components");
+const { DefenderPlans, SecureRegistry, secureRegistryDefaults } = await import("../../components");
 type Args = ConstructorParameters<typeof SecureRegistry>[1];
 
 const sub = "/subscriptions/6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f/resourceGroups/rg-team/providers";
@@ -26,8 +27,18 @@ function build(args: Args): Promise<RecordedResource[]> {
   return record(() => new SecureRegistry(name, args));
 }
 
+/**
+ * Judges `rs` beside the subscription's Defender plans, as the platform creates them: once per
+ * stack, not per registry. (Configuring the pack's `managedOutsideStack` instead would turn the
+ * plan checks off, so the pack would no longer be the strict one these tests promise.)
+ */
+async function judgeInStack(rs: readonly RecordedResource[]): ReturnType<TestPack["judge"]> {
+  const plans = await record(() => new DefenderPlans(`plans${++counter}`));
+  return pack.judge([...rs, ...plans]);
+}
+
 describe("SecureRegistry with its defaults", () => {
-  it("creates the registry, its diagnostics, private endpoint, DNS and Defender plan", async () => {
+  it("creates the registry, its diagnostics, private endpoint and DNS", async () => {
     const rs = await build(minimal);
     const n = `registry${counter}`;
     expect(rs.map((r) => `${r.type}::${r.name}`).sort()).toEqual(
@@ -39,7 +50,6 @@ describe("SecureRegistry with its defaults", () => {
         `azure-native:privatedns:PrivateZone::${n}-registry-dns`,
         `azure-native:privatedns:VirtualNetworkLink::${n}-registry-dns-link`,
         `azure-native:network:PrivateDnsZoneGroup::${n}-registry-dns-group`,
-        `azure-native:security:Pricing::${n}-defender-containers`,
       ].sort(),
     );
     const registry = rs.find((r) => r.type === "azure-native:containerregistry:Registry");
@@ -63,9 +73,18 @@ describe("SecureRegistry with its defaults", () => {
     });
   });
 
-  it("passes every policy of the strict pack", async () => {
-    const violations = await pack.judge(await build(minimal));
+  it("passes every policy of the strict pack beside the stack's Defender plans", async () => {
+    const violations = await judgeInStack(await build(minimal));
     expect(violations.map((v) => `${v.policyName}: ${v.message}`)).toEqual([]);
+  });
+
+  it("needs Defender for Containers in its stack: alone, the strict pack asks for the plan", async () => {
+    const rs = await build(minimal);
+    const violations = await pack.judge(rs);
+    expect([...new Set(violations.map((v) => v.policyName))]).toEqual(["azure-security-defender-for-containers-enabled"]);
+    expect(messagesOf(violations, "azure-security-defender-for-containers-enabled")).toEqual([
+      `The stack must enable Defender for Containers (Standard) so the images of 'registry${counter}-registry' are scanned.`,
+    ]);
   });
 
   it("outputs the login server and the identity Azure returns", async () => {
@@ -95,13 +114,12 @@ describe("when a secure default is relaxed through its argument", () => {
     armAudienceTokensEnabled: [{ armAudienceTokensEnabled: true }, "azure-containerregistry-registry-arm-token-auth-disabled"],
     zoneRedundancy: [{ zoneRedundancy: false }, "azure-containerregistry-registry-zone-redundant"],
     dataEndpointEnabled: [{ dataEndpointEnabled: false }, "azure-containerregistry-registry-dedicated-data-endpoints"],
-    defenderForContainers: [{ defenderForContainers: false }, "azure-security-defender-for-containers-enabled"],
   };
   for (const [key, relaxation] of Object.entries(relaxations)) {
     if (relaxation === "stricter") continue;
     const [override, policy] = relaxation;
     it(`is caught by ${policy} (${key})`, async () => {
-      const violations = await pack.judge(await build({ ...minimal, ...override }));
+      const violations = await judgeInStack(await build({ ...minimal, ...override }));
       expect(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName)).toContain(policy);
     });
   }
@@ -125,8 +143,7 @@ describe("when an argument is invalid", () => {
       const all = await recordWithOfflineMocks();
       const before = all.filter((r) => r.type === "azure-native:containerregistry:Registry").length;
       const name = `bad${++counter}`;
-      expect(() => new SecureRegistry(name, { ...minimal, ...override })).toThrow(new ComponentArgumentError("secure-mlops:azure:SecureRegistry", "", "").constructor);
-      expect(() => new SecureRegistry(`${name}b`, { ...minimal, ...override })).toThrow(message);
+      expectArgumentError(() => new SecureRegistry(name, { ...minimal, ...override }), message);
       await record(() => undefined);
       expect(all.filter((r) => r.type === "azure-native:containerregistry:Registry").length).toBe(before);
     });

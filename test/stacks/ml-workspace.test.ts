@@ -48,6 +48,26 @@ async function judged(env: Env, config: PlatformConfig): Promise<{ rs: RecordedR
 }
 const mandatory = (vs: readonly Violation[]): string[] => vs.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policyName}: ${v.message}`);
 
+describe("the stacks' Defender plans", () => {
+  it("are created once, by the platform, and move from the registry and workspace they were children of", async () => {
+    const rs = await platform(parsePlatformConfig("secure-mlops", stackConfig("prod")));
+    const n = `platform${counter}`;
+    const root = "urn:pulumi:test::secure-mlops::secure-mlops:platform:SecureMlopsPlatform";
+    const plans = rs.filter((r) => r.type === "azure-native:security:Pricing");
+    expect(plans.map((p) => [p.name, p.inputs["pricingName"], p.parent, p.options.aliases]).sort()).toEqual([
+      [`${n}-defender-containers`, "Containers", `${root}$secure-mlops:azure:DefenderPlans::${n}-defender`, [`${root}$secure-mlops:azure:SecureRegistry$azure-native:security:Pricing::${n}-acr-defender-containers`]],
+      [`${n}-defender-keyvault`, "KeyVaults", `${root}$secure-mlops:azure:DefenderPlans::${n}-defender`, [`${root}$secure-mlops:azure:MlWorkspace$azure-native:security:Pricing::${n}-mlw-defender-keyvault`]],
+      [`${n}-defender-storage`, "StorageAccounts", `${root}$secure-mlops:azure:DefenderPlans::${n}-defender`, [`${root}$secure-mlops:azure:MlWorkspace$azure-native:security:Pricing::${n}-mlw-defender-storage`]],
+    ]);
+  });
+
+  it("follow the stack file's switches", async () => {
+    const config = parsePlatformConfig("secure-mlops", { ...stackConfig("dev"), defenderForContainers: false, mlWorkspace: { defenderForKeyVault: false } });
+    const rs = await platform(config);
+    expect(rs.filter((r) => r.type === "azure-native:security:Pricing").map((p) => p.inputs["pricingName"])).toEqual(["StorageAccounts"]);
+  });
+});
+
 describe("the stacks' ML workspace", () => {
   for (const env of ["dev", "staging", "prod"] as const) {
     it(`is in the ${env} stack, on the platform's registry, logs and endpoint subnet, and passes the ${env} pack`, async () => {
