@@ -8,6 +8,13 @@ export {
 } from "./azure/secure-registry";
 export type { SecureRegistryArgs, RegistryRole, RegistryCustomerManagedKey } from "./azure/secure-registry";
 export {
+  SecureAksCluster,
+  secureAksClusterDefaults,
+  secureAksClusterType,
+  validateSecureAksClusterArgs,
+} from "./azure/secure-aks-cluster";
+export type { SecureAksClusterArgs, AksNodePoolSpec } from "./azure/secure-aks-cluster";
+export {
   MlWorkspace,
   mlWorkspaceDefaults,
   mlWorkspaceType,

@@ -1,6 +1,7 @@
 import type { Policy } from "@pulumi/policy";
 import { authorizationPolicies } from "./authorization";
 import { containerRegistryPolicies } from "./containerregistry";
+import { containerServicePolicies } from "./containerservice";
 import { defenderPolicies } from "./defender";
 import { diagnosticsPolicies } from "./diagnostics";
 import { entraPolicies } from "./entra";
@@ -25,6 +26,7 @@ export const allPolicies: readonly Policy[] = [
   ...diagnosticsPolicies,
   ...networkPolicies,
   ...machineLearningPolicies,
+  ...containerServicePolicies,
   ...keyVaultPolicies,
   ...storagePolicies,
   ...monitoringPolicies,

@@ -105,6 +105,11 @@ const armShapes: Readonly<Record<string, ArmShape>> = {
     parents: [{ input: "workspaceName", segment: "computes" }],
   },
   "containerservice:ManagedCluster": { path: "Microsoft.ContainerService/managedClusters", nameInput: "resourceName" },
+  "containerservice:AgentPool": {
+    path: "Microsoft.ContainerService/managedClusters",
+    nameInput: "agentPoolName",
+    parents: [{ input: "resourceName", segment: "agentPools" }],
+  },
   "security:Pricing": { path: "Microsoft.Security/pricings", nameInput: "pricingName", scope: { input: "scopeId" } },
   "monitor:DiagnosticSetting": { path: "Microsoft.Insights/diagnosticSettings", nameInput: "name", scope: { input: "resourceUri" } },
   "authorization:RoleAssignment": {
@@ -218,13 +223,35 @@ function azureNative(args: pulumi.runtime.MockResourceArgs, urn: string, who: Of
       state["discoveryUrl"] = `https://westeurope.api.azureml.ms/discovery`;
       state["mlFlowTrackingUri"] = `azureml://westeurope.api.azureml.ms/mlflow/v1.0${id}`;
       break;
-    case "containerservice:ManagedCluster":
-      state["fqdn"] = `${name}-${createHash("sha256").update(urn).digest("hex").slice(0, 8)}.hcp.westeurope.azmk8s.io`;
-      state["oidcIssuerProfile"] = {
-        ...(inputs["oidcIssuerProfile"] as object),
-        issuerURL: `https://westeurope.oic.prod-aks.azure.com/${who.tenantId}/${stableUuid(urn)}/`,
+    case "containerservice:ManagedCluster": {
+      // A private cluster gets a privatelink name; the public one exists only when asked for.
+      const hash = createHash("sha256").update(urn).digest("hex");
+      const access = (inputs["apiServerAccessProfile"] ?? {}) as Record<string, unknown>;
+      const dnsPrefix = str(inputs["dnsPrefix"]) ?? name;
+      const publicFqdn = `${dnsPrefix}-${hash.slice(0, 8)}.hcp.westeurope.azmk8s.io`;
+      if (access["enablePrivateCluster"] === true) {
+        state["privateFQDN"] = `${dnsPrefix}-${hash.slice(8, 16)}.${stableUuid(`${urn}#zone`)}.privatelink.westeurope.azmk8s.io`;
+        if (access["enablePrivateClusterPublicFQDN"] === true) state["fqdn"] = publicFqdn;
+        state["azurePortalFQDN"] = `${dnsPrefix}-${hash.slice(16, 24)}.portal.hcp.westeurope.azmk8s.io`;
+      } else {
+        state["fqdn"] = publicFqdn;
+      }
+      state["nodeResourceGroup"] = `MC_${rg}_${name}_westeurope`;
+      state["currentKubernetesVersion"] = str(inputs["kubernetesVersion"]) ?? "1.33.5";
+      state["identityProfile"] = {
+        kubeletidentity: {
+          resourceId: `${sub}/resourceGroups/MC_${rg}_${name}_westeurope/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}-agentpool`,
+          clientId: stableUuid(`${urn}#kubelet-client`),
+          objectId: stableUuid(`${urn}#kubelet-object`),
+        },
       };
+      const oidc = (inputs["oidcIssuerProfile"] ?? {}) as Record<string, unknown>;
+      state["oidcIssuerProfile"] =
+        oidc["enabled"] === true
+          ? { ...oidc, issuerURL: `https://westeurope.oic.prod-aks.azure.com/${who.tenantId}/${stableUuid(urn)}/` }
+          : oidc;
       break;
+    }
     default:
       break;
   }
