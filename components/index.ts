@@ -15,6 +15,14 @@ export {
 } from "./azure/secure-aks-cluster";
 export type { SecureAksClusterArgs, AksNodePoolSpec } from "./azure/secure-aks-cluster";
 export {
+  AttestationVerifier,
+  attestationVerifierDefaults,
+  attestationVerifierType,
+  validateAttestationVerifierArgs,
+  webhookRules,
+} from "./kubernetes/attestation-verifier";
+export type { AttestationVerifierArgs, AttestationVerifierCluster } from "./kubernetes/attestation-verifier";
+export {
   MlWorkspace,
   mlWorkspaceDefaults,
   mlWorkspaceType,

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -471,6 +471,61 @@ function githubTeam(args: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
+/** PEM armour around DER bytes, 64 characters a line. */
+function pem(label: string, der: Buffer): string {
+  const body = der.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
+
+/**
+ * The tls provider's outputs: real ECDSA P-256 keys (the only algorithm the components use);
+ * certificates and requests are PEM-armoured digests of their inputs, not parseable X.509, since
+ * nothing in the offline preview reads them back.
+ */
+function tlsResource(args: pulumi.runtime.MockResourceArgs, urn: string): { id: string; state: Record<string, unknown> } {
+  const inputs = args.inputs as Record<string, unknown>;
+  const state: Record<string, unknown> = { ...inputs };
+  const digest = createHash("sha256").update(urn).digest();
+  switch (args.type) {
+    case "tls:index/privateKey:PrivateKey": {
+      const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+      state["privateKeyPem"] = privateKey.export({ type: "sec1", format: "pem" }).toString();
+      state["privateKeyPemPkcs8"] = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+      state["publicKeyPem"] = publicKey.export({ type: "spki", format: "pem" }).toString();
+      state["publicKeyFingerprintSha256"] = `SHA256:${createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("base64").replace(/=+$/, "")}`;
+      break;
+    }
+    case "tls:index/certRequest:CertRequest":
+      state["certRequestPem"] = pem("CERTIFICATE REQUEST", digest);
+      break;
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      state["certPem"] = pem("CERTIFICATE", digest);
+      state["validityStartTime"] = "2026-01-01T00:00:00Z";
+      state["validityEndTime"] = "2027-01-01T00:00:00Z";
+      state["readyForRenewal"] = false;
+      break;
+    default:
+      break;
+  }
+  return { id: digest.toString("hex").slice(0, 32), state };
+}
+
+/** An AKS user kubeconfig in exec format: Entra tokens through kubelogin, no static credential. */
+function aksUserCredentials(inputs: Record<string, unknown>, who: OfflineIdentity): Record<string, unknown> {
+  const cluster = str(inputs["resourceName"]) ?? "aks";
+  const server = `https://${cluster}-${createHash("sha256").update(cluster).digest("hex").slice(0, 8)}.${stableUuid(cluster)}.privatelink.westeurope.azmk8s.io:443`;
+  const kubeconfig = [
+    "apiVersion: v1",
+    "kind: Config",
+    `clusters:\n- name: ${cluster}\n  cluster:\n    server: ${server}\n    certificate-authority-data: ${Buffer.from(pem("CERTIFICATE", createHash("sha256").update(server).digest())).toString("base64")}`,
+    `contexts:\n- name: ${cluster}\n  context:\n    cluster: ${cluster}\n    user: clusterUser_${cluster}`,
+    `current-context: ${cluster}`,
+    `users:\n- name: clusterUser_${cluster}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: kubelogin\n      args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --tenant-id, ${who.tenantId}]`,
+  ].join("\n");
+  return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(`${kubeconfig}\n`).toString("base64") }] };
+}
+
 /**
  * The offline mocks. `call` answers the invokes the platform makes and refuses any other, since an
  * unanswered invoke would otherwise leave outputs unresolved and the preview silently incomplete.
@@ -482,6 +537,7 @@ export function createOfflineMocks(who: OfflineIdentity = defaultOfflineIdentity
       if (args.type.startsWith("azure-native:")) return azureNative(args, urn, who);
       if (args.type.startsWith("azuread:")) return azureAd(args, urn, who);
       if (args.type.startsWith("github:")) return github(args, urn);
+      if (args.type.startsWith("tls:")) return tlsResource(args, urn);
       if (args.type.startsWith("kubernetes:")) {
         const meta = (args.inputs as Record<string, unknown>)["metadata"] as Record<string, unknown> | undefined;
         const ns = str(meta?.["namespace"]) ?? "default";
@@ -497,6 +553,8 @@ export function createOfflineMocks(who: OfflineIdentity = defaultOfflineIdentity
         case "azuread:index/getClientConfig:getClientConfig":
           // The azuread provider's id for this data source joins the three ids.
           return { clientId: who.clientId, objectId: who.objectId, tenantId: who.tenantId, id: `${who.clientId}-${who.objectId}-${who.tenantId}` };
+        case "azure-native:containerservice:listManagedClusterUserCredentials":
+          return aksUserCredentials(args.inputs as Record<string, unknown>, who);
         case "github:index/getTeam:getTeam":
           return githubTeam(args.inputs as Record<string, unknown>);
         default:
