@@ -22,6 +22,8 @@ export {
   webhookRules,
 } from "./kubernetes/attestation-verifier";
 export type { AttestationVerifierArgs, AttestationVerifierCluster } from "./kubernetes/attestation-verifier";
+export { AksMlInference, aksMlInferenceDefaults, aksMlInferenceType, validateAksMlInferenceArgs } from "./azure/aks-ml-inference";
+export type { AksMlInferenceArgs, AksMlInferenceTls, AksMlDeploymentSpec } from "./azure/aks-ml-inference";
 export {
   MlWorkspace,
   mlWorkspaceDefaults,

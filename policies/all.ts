@@ -11,6 +11,7 @@ import { githubEnvironmentPolicies } from "./github-environments";
 import { githubRepositoryPolicies } from "./github-repository";
 import { githubRulesetPolicies } from "./github-rulesets";
 import { keyVaultPolicies } from "./keyvault";
+import { kubernetesConfigurationPolicies } from "./kubernetesconfiguration";
 import { machineLearningPolicies } from "./machinelearning";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
@@ -27,6 +28,7 @@ export const allPolicies: readonly Policy[] = [
   ...networkPolicies,
   ...machineLearningPolicies,
   ...containerServicePolicies,
+  ...kubernetesConfigurationPolicies,
   ...keyVaultPolicies,
   ...storagePolicies,
   ...monitoringPolicies,

@@ -105,6 +105,19 @@ const armShapes: Readonly<Record<string, ArmShape>> = {
     parents: [{ input: "workspaceName", segment: "computes" }],
   },
   "containerservice:ManagedCluster": { path: "Microsoft.ContainerService/managedClusters", nameInput: "resourceName" },
+  "machinelearningservices:OnlineEndpoint": {
+    path: "Microsoft.MachineLearningServices/workspaces",
+    nameInput: "endpointName",
+    parents: [{ input: "workspaceName", segment: "onlineEndpoints" }],
+  },
+  "machinelearningservices:OnlineDeployment": {
+    path: "Microsoft.MachineLearningServices/workspaces",
+    nameInput: "deploymentName",
+    parents: [
+      { input: "workspaceName", segment: "onlineEndpoints" },
+      { input: "endpointName", segment: "deployments" },
+    ],
+  },
   "containerservice:AgentPool": {
     path: "Microsoft.ContainerService/managedClusters",
     nameInput: "agentPoolName",
@@ -169,6 +182,10 @@ function azureNative(args: pulumi.runtime.MockResourceArgs, urn: string, who: Of
   } else {
     id = `${sub}/resourceGroups/${rg}/providers/${armPath}/${name}`;
   }
+  // Cluster extensions are proxy resources under the cluster they are installed on.
+  if (token === "kubernetesconfiguration:Extension") {
+    id = `${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${str(inputs["clusterName"]) ?? "unknown"}/providers/Microsoft.KubernetesConfiguration/extensions/${name}`;
+  }
   state["name"] = name;
   state["type"] = armPath;
   state["provisioningState"] = "Succeeded";
@@ -222,6 +239,18 @@ function azureNative(args: pulumi.runtime.MockResourceArgs, urn: string, who: Of
       state["workspaceId"] = stableUuid(`${urn}#workspace`);
       state["discoveryUrl"] = `https://westeurope.api.azureml.ms/discovery`;
       state["mlFlowTrackingUri"] = `azureml://westeurope.api.azureml.ms/mlflow/v1.0${id}`;
+      break;
+    case "machinelearningservices:OnlineEndpoint":
+      state["properties"] = {
+        ...(inputs["properties"] as object),
+        scoringUri: `https://${name}.westeurope.inference.ml.azure.com/score`,
+        swaggerUri: `https://${name}.westeurope.inference.ml.azure.com/swagger.json`,
+        provisioningState: "Succeeded",
+      };
+      break;
+    case "kubernetesconfiguration:Extension":
+      state["aksAssignedIdentity"] = { type: "SystemAssigned", principalId: stableUuid(`${urn}#extension`), tenantId: who.tenantId };
+      state["currentVersion"] = "1.1.64";
       break;
     case "containerservice:ManagedCluster": {
       // A private cluster gets a privatelink name; the public one exists only when asked for.
