@@ -10,6 +10,23 @@ export type { SecureRegistryArgs, RegistryRole, RegistryCustomerManagedKey } fro
 export { DefenderPlans, DefenderPlan, defenderPlansDefaults, defenderPlansType } from "./azure/defender-plans";
 export type { DefenderPlansArgs } from "./azure/defender-plans";
 export {
+  SecureAksCluster,
+  secureAksClusterDefaults,
+  secureAksClusterType,
+  validateSecureAksClusterArgs,
+} from "./azure/secure-aks-cluster";
+export type { SecureAksClusterArgs, AksNodePoolSpec } from "./azure/secure-aks-cluster";
+export {
+  AttestationVerifier,
+  attestationVerifierDefaults,
+  attestationVerifierType,
+  validateAttestationVerifierArgs,
+  webhookRules,
+} from "./kubernetes/attestation-verifier";
+export type { AttestationVerifierArgs, AttestationVerifierCluster } from "./kubernetes/attestation-verifier";
+export { AksMlInference, aksMlInferenceDefaults, aksMlInferenceType, validateAksMlInferenceArgs } from "./azure/aks-ml-inference";
+export type { AksMlInferenceArgs, AksMlInferenceTls, AksMlDeploymentSpec } from "./azure/aks-ml-inference";
+export {
   MlWorkspace,
   mlWorkspaceDefaults,
   mlWorkspaceType,

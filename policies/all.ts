@@ -1,6 +1,7 @@
 import type { Policy } from "@pulumi/policy";
 import { authorizationPolicies } from "./authorization";
 import { containerRegistryPolicies } from "./containerregistry";
+import { containerServicePolicies } from "./containerservice";
 import { defenderPolicies } from "./defender";
 import { diagnosticsPolicies } from "./diagnostics";
 import { entraPolicies } from "./entra";
@@ -15,6 +16,7 @@ import { kubernetesPodSecurityPolicies } from "./kubernetes-pod-security";
 import { kubernetesRbacPolicies } from "./kubernetes-rbac";
 import { kubernetesWebhookPolicies } from "./kubernetes-webhooks";
 import { kubernetesWorkloadPolicies } from "./kubernetes-workloads";
+import { kubernetesConfigurationPolicies } from "./kubernetesconfiguration";
 import { machineLearningPolicies } from "./machinelearning";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
@@ -30,6 +32,8 @@ export const allPolicies: readonly Policy[] = [
   ...diagnosticsPolicies,
   ...networkPolicies,
   ...machineLearningPolicies,
+  ...containerServicePolicies,
+  ...kubernetesConfigurationPolicies,
   ...keyVaultPolicies,
   ...storagePolicies,
   ...monitoringPolicies,

@@ -9,6 +9,7 @@ import { stackOfTypes } from "./lib/types";
  */
 export const monitoredTypes: Readonly<Record<string, string>> = {
   "azure-native:containerregistry:Registry": "container registry",
+  "azure-native:containerservice:ManagedCluster": "Kubernetes cluster",
   "azure-native:machinelearningservices:Workspace": "machine learning workspace",
   "azure-native:keyvault:Vault": "key vault",
   // A storage account's resource logs are emitted per service, not by the account.

@@ -576,6 +576,42 @@ export const computeNetworkIsolated: StackValidationPolicy = {
   }),
 };
 
+export const onlineEndpointEntraAuth: ResourceValidationPolicy = {
+  name: "azure-machinelearningservices-onlineendpoint-entra-auth",
+  description: "Online endpoints must authenticate callers with Entra ID tokens (AADToken) or Azure ML tokens, never static keys.",
+  severity: "high",
+  remediationSteps: "Set `properties: { authMode: \"AADToken\" }` and grant callers the Azure ML data-plane role.",
+  ...mapped({
+    atlas: ["AML.M0005", "AML.M0019"],
+    nist: ["MEASURE-2.7"],
+    tags: ["machinelearningservices", "endpoint", "identity"],
+  }),
+  validateResource: validateResourceOfType(machinelearningservices.OnlineEndpoint, (endpoint, _args, report) => {
+    const mode = (endpoint.properties as unknown as Props | undefined)?.["authMode"];
+    if (!sameEnum(mode, "AADToken") && !sameEnum(mode, "AMLToken")) {
+      report(`The online endpoint must use Entra ID (AADToken) or Azure ML token authentication, got ${JSON.stringify(mode ?? null)}.`);
+    }
+  }),
+};
+
+export const onlineEndpointPublicNetworkDisabled: ResourceValidationPolicy = {
+  name: "azure-machinelearningservices-onlineendpoint-public-network-disabled",
+  description: "Online endpoints must disable public network access; callers come through the workspace's private endpoint.",
+  severity: "high",
+  remediationSteps: "Set `properties: { publicNetworkAccess: \"Disabled\" }`.",
+  ...mapped({
+    atlas: ["AML.M0005", "AML.M0019"],
+    nist: ["MEASURE-2.7"],
+    tags: ["machinelearningservices", "endpoint", "network"],
+  }),
+  validateResource: validateResourceOfType(machinelearningservices.OnlineEndpoint, (endpoint, _args, report) => {
+    // ARM's default is Enabled, so only an explicit Disabled passes.
+    if (!sameEnum((endpoint.properties as unknown as Props | undefined)?.["publicNetworkAccess"], "Disabled")) {
+      report("The online endpoint must have public network access disabled.");
+    }
+  }),
+};
+
 export const machineLearningPolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [
   workspacePublicNetworkDisabled,
   workspaceManagedNetworkIsolation,
@@ -594,4 +630,6 @@ export const machineLearningPolicies: readonly (ResourceValidationPolicy | Stack
   computeInstanceIdleShutdown,
   computeInstancePersonal,
   computeNetworkIsolated,
+  onlineEndpointEntraAuth,
+  onlineEndpointPublicNetworkDisabled,
 ];

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { decodeYaml, kubernetesOutputs } from "./kubernetes-mocks";
 
@@ -106,6 +106,24 @@ const armShapes: Readonly<Record<string, ArmShape>> = {
     parents: [{ input: "workspaceName", segment: "computes" }],
   },
   "containerservice:ManagedCluster": { path: "Microsoft.ContainerService/managedClusters", nameInput: "resourceName" },
+  "machinelearningservices:OnlineEndpoint": {
+    path: "Microsoft.MachineLearningServices/workspaces",
+    nameInput: "endpointName",
+    parents: [{ input: "workspaceName", segment: "onlineEndpoints" }],
+  },
+  "machinelearningservices:OnlineDeployment": {
+    path: "Microsoft.MachineLearningServices/workspaces",
+    nameInput: "deploymentName",
+    parents: [
+      { input: "workspaceName", segment: "onlineEndpoints" },
+      { input: "endpointName", segment: "deployments" },
+    ],
+  },
+  "containerservice:AgentPool": {
+    path: "Microsoft.ContainerService/managedClusters",
+    nameInput: "agentPoolName",
+    parents: [{ input: "resourceName", segment: "agentPools" }],
+  },
   "security:Pricing": { path: "Microsoft.Security/pricings", nameInput: "pricingName", scope: { input: "scopeId" } },
   "monitor:DiagnosticSetting": { path: "Microsoft.Insights/diagnosticSettings", nameInput: "name", scope: { input: "resourceUri" } },
   "authorization:RoleAssignment": {
@@ -165,6 +183,10 @@ function azureNative(args: pulumi.runtime.MockResourceArgs, urn: string, who: Of
   } else {
     id = `${sub}/resourceGroups/${rg}/providers/${armPath}/${name}`;
   }
+  // Cluster extensions are proxy resources under the cluster they are installed on.
+  if (token === "kubernetesconfiguration:Extension") {
+    id = `${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${str(inputs["clusterName"]) ?? "unknown"}/providers/Microsoft.KubernetesConfiguration/extensions/${name}`;
+  }
   state["name"] = name;
   state["type"] = armPath;
   state["provisioningState"] = "Succeeded";
@@ -219,13 +241,47 @@ function azureNative(args: pulumi.runtime.MockResourceArgs, urn: string, who: Of
       state["discoveryUrl"] = `https://westeurope.api.azureml.ms/discovery`;
       state["mlFlowTrackingUri"] = `azureml://westeurope.api.azureml.ms/mlflow/v1.0${id}`;
       break;
-    case "containerservice:ManagedCluster":
-      state["fqdn"] = `${name}-${createHash("sha256").update(urn).digest("hex").slice(0, 8)}.hcp.westeurope.azmk8s.io`;
-      state["oidcIssuerProfile"] = {
-        ...(inputs["oidcIssuerProfile"] as object),
-        issuerURL: `https://westeurope.oic.prod-aks.azure.com/${who.tenantId}/${stableUuid(urn)}/`,
+    case "machinelearningservices:OnlineEndpoint":
+      state["properties"] = {
+        ...(inputs["properties"] as object),
+        scoringUri: `https://${name}.westeurope.inference.ml.azure.com/score`,
+        swaggerUri: `https://${name}.westeurope.inference.ml.azure.com/swagger.json`,
+        provisioningState: "Succeeded",
       };
       break;
+    case "kubernetesconfiguration:Extension":
+      state["aksAssignedIdentity"] = { type: "SystemAssigned", principalId: stableUuid(`${urn}#extension`), tenantId: who.tenantId };
+      state["currentVersion"] = "1.1.64";
+      break;
+    case "containerservice:ManagedCluster": {
+      // A private cluster gets a privatelink name; the public one exists only when asked for.
+      const hash = createHash("sha256").update(urn).digest("hex");
+      const access = (inputs["apiServerAccessProfile"] ?? {}) as Record<string, unknown>;
+      const dnsPrefix = str(inputs["dnsPrefix"]) ?? name;
+      const publicFqdn = `${dnsPrefix}-${hash.slice(0, 8)}.hcp.westeurope.azmk8s.io`;
+      if (access["enablePrivateCluster"] === true) {
+        state["privateFQDN"] = `${dnsPrefix}-${hash.slice(8, 16)}.${stableUuid(`${urn}#zone`)}.privatelink.westeurope.azmk8s.io`;
+        if (access["enablePrivateClusterPublicFQDN"] === true) state["fqdn"] = publicFqdn;
+        state["azurePortalFQDN"] = `${dnsPrefix}-${hash.slice(16, 24)}.portal.hcp.westeurope.azmk8s.io`;
+      } else {
+        state["fqdn"] = publicFqdn;
+      }
+      state["nodeResourceGroup"] = `MC_${rg}_${name}_westeurope`;
+      state["currentKubernetesVersion"] = str(inputs["kubernetesVersion"]) ?? "1.33.5";
+      state["identityProfile"] = {
+        kubeletidentity: {
+          resourceId: `${sub}/resourceGroups/MC_${rg}_${name}_westeurope/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}-agentpool`,
+          clientId: stableUuid(`${urn}#kubelet-client`),
+          objectId: stableUuid(`${urn}#kubelet-object`),
+        },
+      };
+      const oidc = (inputs["oidcIssuerProfile"] ?? {}) as Record<string, unknown>;
+      state["oidcIssuerProfile"] =
+        oidc["enabled"] === true
+          ? { ...oidc, issuerURL: `https://westeurope.oic.prod-aks.azure.com/${who.tenantId}/${stableUuid(urn)}/` }
+          : oidc;
+      break;
+    }
     default:
       break;
   }
@@ -445,6 +501,61 @@ function githubTeam(args: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
+/** PEM armour around DER bytes, 64 characters a line. */
+function pem(label: string, der: Buffer): string {
+  const body = der.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
+
+/**
+ * The tls provider's outputs: real ECDSA P-256 keys (the only algorithm the components use);
+ * certificates and requests are PEM-armoured digests of their inputs, not parseable X.509, since
+ * nothing in the offline preview reads them back.
+ */
+function tlsResource(args: pulumi.runtime.MockResourceArgs, urn: string): { id: string; state: Record<string, unknown> } {
+  const inputs = args.inputs as Record<string, unknown>;
+  const state: Record<string, unknown> = { ...inputs };
+  const digest = createHash("sha256").update(urn).digest();
+  switch (args.type) {
+    case "tls:index/privateKey:PrivateKey": {
+      const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+      state["privateKeyPem"] = privateKey.export({ type: "sec1", format: "pem" }).toString();
+      state["privateKeyPemPkcs8"] = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+      state["publicKeyPem"] = publicKey.export({ type: "spki", format: "pem" }).toString();
+      state["publicKeyFingerprintSha256"] = `SHA256:${createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("base64").replace(/=+$/, "")}`;
+      break;
+    }
+    case "tls:index/certRequest:CertRequest":
+      state["certRequestPem"] = pem("CERTIFICATE REQUEST", digest);
+      break;
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      state["certPem"] = pem("CERTIFICATE", digest);
+      state["validityStartTime"] = "2026-01-01T00:00:00Z";
+      state["validityEndTime"] = "2027-01-01T00:00:00Z";
+      state["readyForRenewal"] = false;
+      break;
+    default:
+      break;
+  }
+  return { id: digest.toString("hex").slice(0, 32), state };
+}
+
+/** An AKS user kubeconfig in exec format: Entra tokens through kubelogin, no static credential. */
+function aksUserCredentials(inputs: Record<string, unknown>, who: OfflineIdentity): Record<string, unknown> {
+  const cluster = str(inputs["resourceName"]) ?? "aks";
+  const server = `https://${cluster}-${createHash("sha256").update(cluster).digest("hex").slice(0, 8)}.${stableUuid(cluster)}.privatelink.westeurope.azmk8s.io:443`;
+  const kubeconfig = [
+    "apiVersion: v1",
+    "kind: Config",
+    `clusters:\n- name: ${cluster}\n  cluster:\n    server: ${server}\n    certificate-authority-data: ${Buffer.from(pem("CERTIFICATE", createHash("sha256").update(server).digest())).toString("base64")}`,
+    `contexts:\n- name: ${cluster}\n  context:\n    cluster: ${cluster}\n    user: clusterUser_${cluster}`,
+    `current-context: ${cluster}`,
+    `users:\n- name: clusterUser_${cluster}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: kubelogin\n      args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --tenant-id, ${who.tenantId}]`,
+  ].join("\n");
+  return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(`${kubeconfig}\n`).toString("base64") }] };
+}
+
 /**
  * The offline mocks. `call` answers the invokes the platform makes and refuses any other, since an
  * unanswered invoke would otherwise leave outputs unresolved and the preview silently incomplete.
@@ -456,6 +567,7 @@ export function createOfflineMocks(who: OfflineIdentity = defaultOfflineIdentity
       if (args.type.startsWith("azure-native:")) return azureNative(args, urn, who);
       if (args.type.startsWith("azuread:")) return azureAd(args, urn, who);
       if (args.type.startsWith("github:")) return github(args, urn);
+      if (args.type.startsWith("tls:")) return tlsResource(args, urn);
       if (args.type.startsWith("kubernetes:") || args.type === "pulumi:providers:kubernetes") {
         return kubernetesOutputs(args.type, args.name, urn, args.inputs as Record<string, unknown>);
       }
@@ -468,6 +580,8 @@ export function createOfflineMocks(who: OfflineIdentity = defaultOfflineIdentity
         case "azuread:index/getClientConfig:getClientConfig":
           // The azuread provider's id for this data source joins the three ids.
           return { clientId: who.clientId, objectId: who.objectId, tenantId: who.tenantId, id: `${who.clientId}-${who.objectId}-${who.tenantId}` };
+        case "azure-native:containerservice:listManagedClusterUserCredentials":
+          return aksUserCredentials(args.inputs as Record<string, unknown>, who);
         case "github:index/getTeam:getTeam":
           return githubTeam(args.inputs as Record<string, unknown>);
         case "kubernetes:yaml:decode":

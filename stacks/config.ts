@@ -76,6 +76,29 @@ export interface IdentityConfig {
   readonly writeActionsVariables?: boolean;
 }
 
+/** The attestation verifier on the cluster: its image by digest and its verification policy. */
+export interface AksVerifierConfig {
+  /** `registry/repository@sha256:<64 hex>`; a tag is refused. */
+  readonly image: string;
+  /** The attestation policy (the verifier's `--policy` file), as an object. */
+  readonly policy: Record<string, unknown>;
+  /** Replicas of the verifier; prod keeps at least two. */
+  readonly replicas?: number;
+  /** Addresses besides the private endpoint subnet the verifier may reach on 443 (Entra ID's). */
+  readonly egressCidrs?: string[];
+}
+
+/** The platform's AKS cluster (components/azure/secure-aks-cluster.ts). */
+export interface AksConfig {
+  /** Subnet of the nodes, inside the address space (pods use the CNI overlay, not this range). */
+  readonly nodeSubnet: string;
+  /** Nodes of the system pool. */
+  readonly systemNodeCount?: number;
+  readonly userPools?: { readonly name: string; readonly vmSize?: string; readonly count?: number }[];
+  /** The attestation verifier and its admission webhook; left out, none is deployed. */
+  readonly verifier?: AksVerifierConfig;
+}
+
 /** The stack's typed configuration, as read from `secure-mlops:*` keys. */
 export interface PlatformConfig {
   readonly environment: Environment;
@@ -94,12 +117,15 @@ export interface PlatformConfig {
   readonly identity?: IdentityConfig;
   /** The ML workspace's environment settings over its profile (stacks/ml-workspace-config.ts). */
   readonly mlWorkspace?: MlWorkspaceConfig;
+  /** The AKS cluster and the attestation verifier on it; left out, the stack has no cluster. */
+  readonly aks?: AksConfig;
 }
 
 const cidr = "^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}/([0-9]|[12]\\d|3[0-2])$";
 const ipOrCidr = "^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}(/([0-9]|[12]\\d|3[0-2]))?$";
 const objectId = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 const childKey = "^[a-z0-9][a-z0-9-]{0,62}$";
+const digestImage = "^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[0-9a-f]{64}$";
 const environmentName = "^[A-Za-z0-9._-](?:[A-Za-z0-9._ -]{0,253}[A-Za-z0-9._-])?$";
 
 /** JSON Schema of the config; also the source of `Pulumi.yaml`'s declared config (a test keeps them equal). */
@@ -197,6 +223,42 @@ export const platformConfigSchema: JSONSchemaType<PlatformConfig> = {
       },
     },
     mlWorkspace: { ...mlWorkspaceConfigSchema, nullable: true },
+    aks: {
+      type: "object",
+      nullable: true,
+      additionalProperties: false,
+      required: ["nodeSubnet"],
+      properties: {
+        nodeSubnet: { type: "string", pattern: cidr },
+        systemNodeCount: { type: "integer", minimum: 1, maximum: 100, nullable: true },
+        userPools: {
+          type: "array",
+          nullable: true,
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["name"],
+            properties: {
+              name: { type: "string", pattern: "^[a-z][a-z0-9]{0,11}$" },
+              vmSize: { type: "string", pattern: "^Standard_[A-Za-z0-9_]{1,40}$", nullable: true },
+              count: { type: "integer", minimum: 1, maximum: 1000, nullable: true },
+            },
+          },
+        },
+        verifier: {
+          type: "object",
+          nullable: true,
+          additionalProperties: false,
+          required: ["image", "policy"],
+          properties: {
+            image: { type: "string", pattern: digestImage },
+            policy: { type: "object", required: [], additionalProperties: true },
+            replicas: { type: "integer", minimum: 1, maximum: 10, nullable: true },
+            egressCidrs: { type: "array", items: { type: "string", pattern: cidr }, nullable: true },
+          },
+        },
+      },
+    },
   },
 };
 
@@ -207,6 +269,7 @@ const hints: Record<string, string> = {
   [cidr]: "must be an IPv4 CIDR range like 10.20.1.0/24",
   [ipOrCidr]: "must be an IPv4 address or CIDR range",
   [objectId]: "must be an Entra object id (a GUID)",
+  [digestImage]: "must be an image by digest: registry/repository@sha256:<64 hex digits>",
 };
 
 function describeError(project: string, error: ErrorObject): ConfigError {
@@ -258,6 +321,20 @@ export function parsePlatformConfig(project: string, raw: Record<string, unknown
       `${project}:network.privateEndpointSubnet`,
       `${config.network.privateEndpointSubnet} is not inside the address space ${config.network.addressSpace}`,
     );
+  }
+  if (config.aks) {
+    const { addressSpace, privateEndpointSubnet } = config.network;
+    if (!cidrContains(addressSpace, config.aks.nodeSubnet)) {
+      throw new ConfigError(`${project}:aks.nodeSubnet`, `${config.aks.nodeSubnet} is not inside the address space ${addressSpace}`);
+    }
+    if (cidrContains(config.aks.nodeSubnet, privateEndpointSubnet) || cidrContains(privateEndpointSubnet, config.aks.nodeSubnet)) {
+      throw new ConfigError(`${project}:aks.nodeSubnet`, `${config.aks.nodeSubnet} overlaps the private endpoint subnet ${privateEndpointSubnet}`);
+    }
+    // Unset, the component's default (two) applies.
+    const replicas = config.aks.verifier?.replicas;
+    if (config.environment === "prod" && replicas !== undefined && replicas < 2) {
+      throw new ConfigError(`${project}:aks.verifier.replicas`, "must be at least 2 in prod, so an admission webhook that fails closed stays available");
+    }
   }
   return config;
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
-import { DefenderPlans, SecureRegistry, mlWorkspaceType, secureRegistryType, type MlWorkspace } from "../components";
+import { AttestationVerifier, DefenderPlans, SecureAksCluster, SecureRegistry, mlWorkspaceType, secureRegistryType, type MlWorkspace } from "../components";
 import type { PlatformConfig } from "./config";
 import { createPlatformGithub, type PlatformGithub } from "./github";
 import { createPlatformIdentity, type PlatformIdentity } from "./identity";
@@ -25,6 +25,10 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
   readonly defenderPlans: DefenderPlans;
   /** The Azure ML workspace, with its Key Vault, storage, Application Insights and computes. */
   readonly mlWorkspace: MlWorkspace;
+  /** The AKS cluster, when the stack configures one. */
+  readonly aks?: SecureAksCluster;
+  /** The attestation verifier and its admission webhook on the cluster, when configured. */
+  readonly verifier?: AttestationVerifier;
   /** Entra ID groups with their roles, and the GitHub Actions deployer of this environment. */
   readonly identity: PlatformIdentity;
   /** The GitHub repository (in the stack that owns it) and this stack's GitHub environment. */
@@ -136,6 +140,56 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
       tags,
     });
 
+    if (config.aks) {
+      const aksSubnet = new network.Subnet(
+        `${name}-snet-aks`,
+        {
+          subnetName: "snet-aks-nodes",
+          resourceGroupName: group.name,
+          virtualNetworkName: vnet.name,
+          addressPrefix: config.aks.nodeSubnet,
+          defaultOutboundAccess: false,
+        },
+        { ...parent, dependsOn: [endpointSubnet] },
+      );
+      this.aks = new SecureAksCluster(
+        `${name}-aks`,
+        {
+          clusterName: `aks-${base}`,
+          resourceGroupName: group.name,
+          location: config.location,
+          logAnalyticsWorkspaceId: logs.id,
+          registryId: this.registry.registryId,
+          systemPool: { name: "system", count: config.aks.systemNodeCount, vnetSubnetId: aksSubnet.id },
+          userPools: (config.aks.userPools ?? []).map((pool) => ({ ...pool, vnetSubnetId: aksSubnet.id })),
+          tags,
+        },
+        parent,
+      );
+      const verifier = config.aks.verifier;
+      if (verifier) {
+        this.verifier = new AttestationVerifier(
+          `${name}-verifier`,
+          {
+            cluster: { resourceGroupName: group.name, clusterName: this.aks.clusterName },
+            image: verifier.image,
+            policy: JSON.stringify(verifier.policy),
+            replicas: verifier.replicas,
+            resourceGroupName: group.name,
+            location: config.location,
+            oidcIssuerUrl: this.aks.oidcIssuerUrl.apply((url) => url ?? ""),
+            registryId: this.registry.registryId,
+            // The registry's private endpoint lives in this subnet. Workload identity's token
+            // exchange also needs Entra ID's addresses (service tag AzureActiveDirectory), given
+            // in the stack file because a NetworkPolicy takes no service tags or names.
+            egressCidrs: [config.network.privateEndpointSubnet, ...(verifier.egressCidrs ?? [])],
+            tags,
+          },
+          { ...parent, dependsOn: [this.aks] },
+        );
+      }
+    }
+
     // Scopes of the access table (components/azuread/access-groups.ts): each persona's roles go
     // on the narrowest of these. Add a component's resources here (workspace, keyVault,
     // storageAccount, storageContainer) when it joins the platform, and the roles it grants its
@@ -168,6 +222,8 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
       deployerWorkflowVariables: this.identity.deployer?.workflowVariables,
       githubRepository: this.github.repository?.fullName,
       githubEnvironment: this.github.environment?.environmentName,
+      aksClusterName: this.aks?.clusterName,
+      verifierNamespace: this.verifier?.namespace,
     });
   }
 }
