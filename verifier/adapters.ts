@@ -6,7 +6,7 @@ import { verifyArtifact, type ArtifactVerification } from "../attestation/artifa
 import { createMemoryCache, verifyImage, type AttachmentReport, type ImageVerdict, type RegistryAnswerCache } from "../attestation/image-verify";
 import { pullModel } from "../attestation/model-registry";
 import { RegistryClient, type RegistryClientOptions } from "../registry/client";
-import { isRegistryError, isTransient, type RegistryError } from "../registry/errors";
+import { isRegistryError } from "../registry/errors";
 import { TransientVerificationError, messageOf, type TransientErrorCode } from "./errors";
 import type { VerifierMetrics } from "./metrics";
 import type { Verdict, Verifiers, VerifyRequest } from "./verification";
@@ -76,34 +76,44 @@ export const adapterDefaults = {
   maxModelBytes: 8 * 1024 ** 3,
 } as const;
 
-/** A registry error as a verdict-or-throw: transient codes throw, the rest are definite denials. */
-function transientCodeOf(e: RegistryError): TransientErrorCode | undefined {
-  if (e.code === "REGISTRY_ABORTED") return "DEADLINE_EXCEEDED";
-  if (e.code === "REGISTRY_UNREACHABLE" || e.code === "REGISTRY_TIMEOUT") return e.code;
-  if (e.code === "REGISTRY_TOO_MANY_REFERRERS") return "TOO_MANY_REFERRERS";
-  if (e.code === "REGISTRY_BAD_RESPONSE") return "LISTING_FAILED";
-  if (e.code === "REGISTRY_HTTP_STATUS" && (e.status === 429 || (e.status ?? 0) >= 500)) return "REGISTRY_ERROR";
-  if (isTransient(e)) return "REGISTRY_ERROR";
-  return undefined;
+/**
+ * The transient code of a registry error code: what the registry or the network did (down, slow,
+ * 5xx, 429, refused credentials, a listing that did not parse, too many referrers, our deadline).
+ * `undefined` for an answer about the artifact itself (not found, too large, wrong digest, a bad
+ * reference): a definite deny.
+ */
+export function transientCodeOf(code: string): TransientErrorCode | undefined {
+  switch (code) {
+    case "REGISTRY_ABORTED":
+      return "DEADLINE_EXCEEDED";
+    case "REGISTRY_UNREACHABLE":
+    case "REGISTRY_TIMEOUT":
+      return code;
+    case "REGISTRY_TOO_MANY_REFERRERS":
+      return "TOO_MANY_REFERRERS";
+    case "REGISTRY_BAD_RESPONSE":
+      return "LISTING_FAILED";
+    case "REGISTRY_NOT_FOUND":
+    case "REGISTRY_TOO_LARGE":
+    case "REGISTRY_DIGEST_MISMATCH":
+    case "REGISTRY_REFERENCE_INVALID":
+    case "REGISTRY_PLAIN_HTTP_REFUSED":
+      return undefined;
+    default:
+      // REGISTRY_HTTP_STATUS (5xx, 429, any other status), REGISTRY_UNAUTHORIZED, REGISTRY_CREDENTIALS_INVALID
+      return "REGISTRY_ERROR";
+  }
 }
 
-const TRANSIENT_OF_IMAGE_REASON: Readonly<Record<string, TransientErrorCode>> = {
-  REGISTRY_UNREACHABLE: "REGISTRY_UNREACHABLE",
-  REGISTRY_TIMEOUT: "REGISTRY_TIMEOUT",
-  REGISTRY_ABORTED: "DEADLINE_EXCEEDED",
-  REGISTRY_TOO_MANY_REFERRERS: "TOO_MANY_REFERRERS",
-  REGISTRY_BAD_RESPONSE: "LISTING_FAILED",
-};
-
-/** Maps `verifyImage`'s answer to a verdict, or throws when it is an `error` that may go away. */
+/**
+ * Maps `verifyImage`'s answer to a verdict. An `error` outcome (no verdict could be reached) is
+ * always thrown as transient: never cached, and never read as "unsigned".
+ */
 export function imageVerdict(v: ImageVerdict): Verdict {
   if (v.outcome === "verified") return verdictFromFailures([], provenText(v.attachments));
   if (v.outcome === "refused") return verdictFromFailures(v.reasons, "");
-  // outcome "error": the registry could not answer; the one reason carries the registry error's code
   const reason = v.reasons[0] ?? { code: "REGISTRY_ERROR", message: `registry ${v.registry}: the verification did not finish` };
-  const code = TRANSIENT_OF_IMAGE_REASON[reason.code] ?? (!v.cacheable ? "REGISTRY_ERROR" : undefined);
-  if (code) throw transient(code, `${reason.message}; the image is refused until the registry answers`);
-  return verdictFromFailures(v.reasons, "");
+  throw transient(transientCodeOf(reason.code) ?? "REGISTRY_ERROR", `${reason.message}; the image is refused until the registry answers`);
 }
 
 function provenText(attachments: readonly AttachmentReport[]): string {
@@ -123,17 +133,21 @@ export function modelVerdict(result: ArtifactVerification): Verdict {
   return verdictFromFailures(failures, `model.sig signed by ${s?.label ?? "(unknown signer)"}; ${result.fileCount ?? 0} files; ${evidence} evidence statement(s) verified`);
 }
 
-/** Any error of a verification: registry errors by code (transient ones thrown), the rest thrown as they are (INTERNAL). */
-function registryFailure(err: unknown, what: string): Verdict {
+/**
+ * What a verification threw: a transient registry error is thrown again as `transient(...)`, a
+ * registry answer about the artifact (not found, too large, wrong digest) or an unusable artifact
+ * (`INPUT_*`: not a model, a layer title escaping the folder) is a definite deny; anything else
+ * is rethrown (the service denies it as INTERNAL).
+ */
+export function verdictOfError(err: unknown, what: "image" | "model"): Verdict {
   if (err instanceof TransientVerificationError) throw err;
   if (isRegistryError(err)) {
-    const code = transientCodeOf(err);
     const message = `registry ${err.registry}: ${messageOf(err).replace(`${err.registry}: `, "")}`;
+    const code = transientCodeOf(err.code);
     if (code) throw transient(code, `${message}; the ${what} is refused until the registry answers`, err);
     return verdictFromFailures([{ code: err.code, message }], "");
   }
   const code = (err as { code?: unknown } | null)?.code;
-  // the artifact itself is unusable (not a model, a layer title escaping the folder): a verdict about it
   if (typeof code === "string" && code.startsWith("INPUT_")) return verdictFromFailures([{ code, message: messageOf(err) }], "");
   throw err;
 }
@@ -159,7 +173,7 @@ export function createVerifiers(context: VerifierContext, options: AdapterOption
     try {
       v = await verifyImage({ ref: req.ref, policy: req.policy.attestation, signal: req.signal, cache, clientFor });
     } catch (err) {
-      return registryFailure(err, "image");
+      return verdictOfError(err, "image");
     }
     return imageVerdict(v);
   };
@@ -172,7 +186,7 @@ export function createVerifiers(context: VerifierContext, options: AdapterOption
       try {
         pulled = await pullModel({ ref: req.ref, dest: dir, registry: { ...options.registry, onResponse }, signal: req.signal, maxBytes: maxModelBytes });
       } catch (err) {
-        return registryFailure(err, "model");
+        return verdictOfError(err, "model");
       }
       if (!(await fsp.stat(pulled.bundlePath).catch(() => undefined))) {
         return verdictFromFailures([{ code: "MODEL_UNSIGNED", message: `no OMS signature (model.sig, predicate https://model_signing/signature/v1.0) is attached to ${req.ref}` }], "");
