@@ -256,6 +256,38 @@ describe("the verifier on a real registry (docker-registry 2.8, HTTPS webhook on
     );
   });
 
+  it("denies a CronJob, a Pod's init container and an ephemeral container for the one unsigned image among signed ones", async () => {
+    const good = await signedImage("ml/good", signer);
+    const badImg = await pushTestImage(reg.host, "ml/bad", "v1");
+    const bad = `${reg.host}/ml/bad@${badImg.digest}`;
+    const model = await signedModel("models/eval");
+    /** Every image of the review signed except the container named `badName`; every models annotation the signed model. */
+    const rewrite = (node: unknown, badName: string): void => {
+      if (Array.isArray(node)) return node.forEach((n) => rewrite(n, badName));
+      if (typeof node !== "object" || node === null) return;
+      const o = node as Record<string, unknown>;
+      if (typeof o["image"] === "string") o["image"] = o["name"] === badName ? bad : good;
+      const volumeImage = o["image"] as Record<string, unknown> | undefined;
+      if (typeof volumeImage === "object" && volumeImage !== null && typeof volumeImage["reference"] === "string") volumeImage["reference"] = good;
+      if (typeof o["secure-mlops.dev/models"] === "string") o["secure-mlops.dev/models"] = JSON.stringify([model]);
+      for (const v of Object.values(o)) rewrite(v, badName);
+    };
+    const cases = [
+      ["cronjob", "fetch-model", "CronJob ml-serving/nightly-eval", 'init container "fetch-model"'],
+      ["pod-init-container", "fetch-model", POD_NAME, 'init container "fetch-model"'],
+      ["pod-ephemeral-containers", "debugger-7w4mz", "Pod ml-serving/sentiment-7d9f8b6c5-x2k9q", 'ephemeral container "debugger-7w4mz"'],
+    ] as const;
+    expect(cases.length).toBe(3);
+    for (const [name, badName, object, where] of cases) {
+      const review = fixture(name);
+      rewrite(review.request.object, badName);
+      expect(JSON.stringify(review.request.object), name).toContain(bad);
+      expect(await post(server, ca, review), name).toEqual(denied(review.request["uid"] as string, 403, `secure-mlops verifier denied ${object}: ${where}: image ${bad}: no signature or attestation is attached to ${bad}`));
+      rewrite(review.request.object, "(none)");
+      expect(await post(server, ca, review), `${name}, every image signed`).toEqual(allowed(review.request["uid"] as string));
+    }
+  });
+
   it("denies while the registry is stopped, and allows again once it is back, without a restart", async () => {
     const image = await signedImage("team/comeback", signer);
     const { port, storage } = reg;
