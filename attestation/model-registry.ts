@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream, promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { RegistryClient, type RegistryClientOptions } from "../registry/client";
+import { RegistryError } from "../registry/errors";
 import { OCI_EMPTY, OCI_EMPTY_BLOB, OCI_EMPTY_DIGEST, OCI_MANIFEST, encodeJson, parseManifest, type Descriptor } from "../registry/oci";
 import { parseReference, type ImageReference } from "../registry/reference";
 import { listReferrers, pushReferrer } from "../registry/referrers";
@@ -151,8 +152,9 @@ export function safeTitle(title: string | undefined, registry: string): string {
  * Pulls a model artifact into `dest` (which must be empty or absent): every layer streamed to its
  * file and checked against its digest, the newest OMS signature referrer as `model.sig`, every
  * other bundle referrer as a line of `model.evidence.jsonl`. The caller then verifies `dest`.
+ * `maxBytes` bounds the files' total declared size (REGISTRY_TOO_LARGE before any is written).
  */
-export async function pullModel(options: { ref: string; dest: string; registry?: Omit<RegistryClientOptions, "registry">; signal?: AbortSignal }): Promise<PulledModel> {
+export async function pullModel(options: { ref: string; dest: string; registry?: Omit<RegistryClientOptions, "registry">; signal?: AbortSignal; maxBytes?: number }): Promise<PulledModel> {
   const ref = parseReference(options.ref);
   const client = new RegistryClient({ ...options.registry, registry: ref.registry, ...(options.signal ? { signal: options.signal } : {}) });
   const s = options.signal;
@@ -161,6 +163,10 @@ export async function pullModel(options: { ref: string; dest: string; registry?:
     const manifest = parseManifest(m.bytes, client.registry, `model ${ref.repository}`, client.limits, m.mediaType);
     if (manifest.artifactType !== MODEL_ARTIFACT_TYPE && manifest.artifactType !== DATASET_ARTIFACT_TYPE) {
       throw new InputError("INPUT_EVIDENCE_INVALID", `${options.ref}: artifact type ${manifest.artifactType ?? "(none)"} is not a secure-mlops model or dataset`);
+    }
+    const declared = manifest.layers.reduce((n, l) => n + l.size, 0);
+    if (options.maxBytes !== undefined && declared > options.maxBytes) {
+      throw new RegistryError("REGISTRY_TOO_LARGE", client.registry, `model ${ref.repository}@${m.digest}: its ${manifest.layers.length} files declare ${declared} bytes, more than the limit of ${options.maxBytes}`);
     }
     await fsp.mkdir(options.dest, { recursive: true });
     const seen = new Set<string>();

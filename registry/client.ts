@@ -26,6 +26,8 @@ export interface RegistryClientOptions {
   /** Credentials; `undefined` reads Docker's config.json, `null` means anonymous. */
   readonly credentials?: Credentials | null;
   readonly limits?: Partial<Limits>;
+  /** Called once per HTTP exchange: its status, or `timeout` / `error` when no answer came (metrics). */
+  readonly onResponse?: (status: number | "timeout" | "error") => void;
 }
 
 export interface ManifestResult {
@@ -80,6 +82,7 @@ export class RegistryClient {
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
   private readonly signal: AbortSignal | undefined;
+  private readonly onResponse: ((status: number | "timeout" | "error") => void) | undefined;
   private credentials: Credentials | null | undefined;
   private credentialsLoaded: boolean;
   /** Authorization header per scope key ("" for Basic). */
@@ -97,8 +100,18 @@ export class RegistryClient {
     this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.signal = options.signal;
+    this.onResponse = options.onResponse;
     this.credentials = options.credentials;
     this.credentialsLoaded = options.credentials !== undefined;
+  }
+
+  /** Tells `onResponse` about one exchange; a failing hook never fails the request. */
+  private report(status: number | "timeout" | "error"): void {
+    try {
+      this.onResponse?.(status);
+    } catch {
+      // metrics are best effort
+    }
   }
 
   /** Closes idle connections; a client is not used after this. */
@@ -130,6 +143,7 @@ export class RegistryClient {
         settled = true;
         cleanup();
         req.destroy();
+        this.report(err.status ?? (err.code === "REGISTRY_TIMEOUT" ? "timeout" : "error"));
         reject(err);
       };
       const onAbort = (): void => fail(new RegistryError("REGISTRY_ABORTED", this.registry, `${spec.what}: aborted (deadline passed)`));
@@ -163,6 +177,7 @@ export class RegistryClient {
           if (settled) return;
           settled = true;
           cleanup();
+          this.report(status);
           resolve({ status, headers: res.headers, body: Buffer.concat(chunks, size) });
         });
         res.on("error", (err) => fail(new RegistryError("REGISTRY_UNREACHABLE", this.registry, `${spec.what}: connection failed while reading (${err.message})`, { cause: err })));
@@ -343,15 +358,19 @@ export class RegistryClient {
       const hash = createHash(alg);
       let seen = 0;
       let failed = false;
+      let answered = false;
       const fail = (err: RegistryError): void => {
         if (failed) return;
         failed = true;
         req.destroy();
+        if (!answered) this.report(err.code === "REGISTRY_TIMEOUT" ? "timeout" : "error");
         reject(err);
       };
       const sameOrigin = url.origin === this.base.origin;
       const req = lib.request(url, { method: "GET", ...(sameOrigin ? { agent: this.agent } : {}), headers: { "User-Agent": "secure-mlops", ...(auth ? { Authorization: auth } : {}) }, ...(signal ? { signal } : {}) }, (res) => {
         const status = res.statusCode ?? 0;
+        answered = true;
+        this.report(status);
         if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
           res.resume();
           failed = true;

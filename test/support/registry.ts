@@ -23,7 +23,8 @@ export interface TestRegistry {
   readonly port: number;
   readonly storage: string;
   readonly pid: number;
-  stop(): Promise<void>;
+  /** Stops the registry; `keepStorage` leaves its folder for `startRegistry({ port, storage })` (a restart). */
+  stop(options?: { keepStorage?: boolean }): Promise<void>;
 }
 
 export function registryAvailable(): boolean {
@@ -56,13 +57,16 @@ function probe(port: number): Promise<number> {
   });
 }
 
-/** Starts a registry and waits until `/v2/` answers 200. */
-export async function startRegistry(): Promise<TestRegistry> {
+/**
+ * Starts a registry and waits until `/v2/` answers 200. With `port` and `storage` (of a registry
+ * stopped with `keepStorage`), the same registry starts again: same address, same content.
+ */
+export async function startRegistry(options: { port?: number; storage?: string } = {}): Promise<TestRegistry> {
   if (!registryAvailable()) throw new Error(`${REGISTRY_BINARY} is missing: apt-get install docker-registry (.ci/run does)`);
-  const storage = await fsp.mkdtemp(path.join(os.tmpdir(), "secure-mlops-registry-"));
+  const storage = options.storage ?? (await fsp.mkdtemp(path.join(os.tmpdir(), "secure-mlops-registry-")));
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const config = path.join(storage, "config.yml");
     await fsp.writeFile(
       config,
@@ -91,13 +95,13 @@ export async function startRegistry(): Promise<TestRegistry> {
     });
     for (let i = 0; i < 100 && !exited; i++) {
       if ((await probe(port)) === 200) {
-        const stop = async (): Promise<void> => {
+        const stop = async (how: { keepStorage?: boolean } = {}): Promise<void> => {
           if (!exited) {
             const gone = new Promise<void>((r) => child.once("exit", () => r()));
             child.kill("SIGTERM");
             await gone;
           }
-          await fsp.rm(storage, { recursive: true, force: true });
+          if (!how.keepStorage) await fsp.rm(storage, { recursive: true, force: true });
         };
         return { host: `127.0.0.1:${port}`, port, storage, pid: child.pid!, stop };
       }

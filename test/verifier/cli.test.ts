@@ -39,7 +39,7 @@ describe("secure-mlops verifier serve", () => {
     expect((await run("verifier", "serve", "--policy", POLICY, "--tls-cert", cert, "--tls-key", key, "--port", "70000")).err).toBe('secure-mlops: --port: must be a port number (0-65535), got "70000"\n');
   });
 
-  it("serves until SIGTERM, fail-closed while the verifiers are not wired, then exits 0", async () => {
+  it("serves until SIGTERM with the real verifiers (ready; a tag-only image denied before any registry request), then exits 0", async () => {
     const child = spawn(process.execPath, [path.join(ROOT, "bin/secure-mlops.cjs"), "verifier", "serve", "--policy", POLICY, "--tls-cert", cert, "--tls-key", key, "--port", "0", "--metrics-port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     const url = await new Promise<string>((resolve, reject) => {
@@ -61,13 +61,20 @@ describe("secure-mlops verifier serve", () => {
         req.on("error", reject);
         req.end(body);
       });
-    expect((await call("/readyz")).status).toBe(503);
-    const answer = JSON.parse((await call("/validate?timeout=10s", JSON.stringify(fixture("deployment")))).body) as { response: { allowed: boolean; status: { code: number } } };
-    expect([answer.response.allowed, answer.response.status.code]).toEqual([false, 503]);
+    expect((await call("/readyz")).status).toBe(200);
+    // every image by tag and no model: judged without the network (myacr.azurecr.io is never asked)
+    const review = fixture("deployment");
+    const template = (review.request.object as { spec: { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { image: string }[] } } } }).spec.template;
+    delete template.metadata.annotations;
+    expect(template.spec.containers.length).toBe(3);
+    for (const c of template.spec.containers) c.image = c.image.replace(/@sha256:[0-9a-f]{64}$/, ":1.0");
+    const answer = JSON.parse((await call("/validate?timeout=10s", JSON.stringify(review))).body) as { response: { allowed: boolean; status: { code: number; message: string } } };
+    expect([answer.response.allowed, answer.response.status.code]).toEqual([false, 403]);
+    expect(answer.response.status.message.split(": ").slice(0, 3)).toEqual(["secure-mlops verifier denied Deployment ml-serving/sentiment", 'container "web"', 'image "myacr.azurecr.io/ml/serving:1.0" is not pinned by digest; pin it as myacr.azurecr.io/ml/serving@sha256:<digest> (the digest of the tag you tested']);
     const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exit).toBe(0);
     const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => l["event"] ?? l["code"])).toEqual(["listening", "VERIFIER_NOT_READY", "stopped"]);
+    expect(lines.map((l) => l["event"] ?? l["code"])).toEqual(["listening", "REFERENCE_NOT_PINNED", "stopped"]);
   });
 });
