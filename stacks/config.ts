@@ -97,6 +97,12 @@ export interface AksConfig {
   readonly userPools?: { readonly name: string; readonly vmSize?: string; readonly count?: number }[];
   /** The attestation verifier and its admission webhook; left out, none is deployed. */
   readonly verifier?: AksVerifierConfig;
+  /** Azure ML serving on the cluster (components/azure/aks-ml-inference.ts); left out, none. */
+  readonly mlInference?: {
+    /** Host name of the inference router's HTTPS certificate. */
+    readonly sslCname: string;
+    readonly endpointName: string;
+  };
 }
 
 /** The stack's typed configuration, as read from `secure-mlops:*` keys. */
@@ -243,6 +249,16 @@ export const platformConfigSchema: JSONSchemaType<PlatformConfig> = {
               vmSize: { type: "string", pattern: "^Standard_[A-Za-z0-9_]{1,40}$", nullable: true },
               count: { type: "integer", minimum: 1, maximum: 1000, nullable: true },
             },
+          },
+        },
+        mlInference: {
+          type: "object",
+          nullable: true,
+          additionalProperties: false,
+          required: ["sslCname", "endpointName"],
+          properties: {
+            sslCname: { type: "string", pattern: "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$" },
+            endpointName: { type: "string", pattern: "^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$" },
           },
         },
         verifier: {

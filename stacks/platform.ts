@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
-import { AttestationVerifier, DefenderPlans, SecureAksCluster, SecureRegistry, mlWorkspaceType, secureRegistryType, type MlWorkspace } from "../components";
+import * as tls from "@pulumi/tls";
+import { AksMlInference, AttestationVerifier, DefenderPlans, SecureAksCluster, SecureRegistry, mlWorkspaceType, secureRegistryType, type MlWorkspace } from "../components";
 import type { PlatformConfig } from "./config";
 import { createPlatformGithub, type PlatformGithub } from "./github";
 import { createPlatformIdentity, type PlatformIdentity } from "./identity";
@@ -29,6 +30,8 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
   readonly aks?: SecureAksCluster;
   /** The attestation verifier and its admission webhook on the cluster, when configured. */
   readonly verifier?: AttestationVerifier;
+  /** Azure ML serving on the cluster, when configured. */
+  readonly mlInference?: AksMlInference;
   /** Entra ID groups with their roles, and the GitHub Actions deployer of this environment. */
   readonly identity: PlatformIdentity;
   /** The GitHub repository (in the stack that owns it) and this stack's GitHub environment. */
@@ -188,6 +191,39 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
           { ...parent, dependsOn: [this.aks] },
         );
       }
+    }
+
+    const inference = config.aks?.mlInference;
+    if (this.aks && inference) {
+      // A self-signed serving certificate for the inference router until the organisation's CA
+      // issues one (docs/aks.md); the key stays a Pulumi secret in the extension's protected settings.
+      const key = new tls.PrivateKey(`${name}-ml-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
+      const cert = new tls.SelfSignedCert(
+        `${name}-ml-tls-cert`,
+        {
+          privateKeyPem: key.privateKeyPem,
+          dnsNames: [inference.sslCname],
+          subject: { commonName: inference.sslCname },
+          validityPeriodHours: 24 * 90,
+          earlyRenewalHours: 24 * 30,
+          allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+        },
+        parent,
+      );
+      this.mlInference = new AksMlInference(
+        `${name}-ml-inference`,
+        {
+          resourceGroupName: group.name,
+          location: config.location,
+          clusterName: this.aks.clusterName,
+          clusterId: this.aks.clusterId,
+          workspaceName: this.mlWorkspace.workspaceName,
+          tls: { cname: inference.sslCname, certPem: cert.certPem, keyPem: key.privateKeyPem },
+          endpointName: inference.endpointName,
+          tags,
+        },
+        parent,
+      );
     }
 
     // Scopes of the access table (components/azuread/access-groups.ts): each persona's roles go

@@ -33,8 +33,24 @@ describe("secure-mlops preview --program with an AKS cluster", () => {
   }
 });
 
+describe("secure-mlops preview --program with a key-authenticated online endpoint", () => {
+  it("exits 1 and names the endpoint policy and the endpoint", () => {
+    const r = cli("preview", "--program", fixture("ml-endpoint-key-auth"), "--json");
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout) as { violations: Violation[] };
+    expect(doc.violations.map((v) => [v.policyName, v.urn, v.message, v.enforcementLevel])).toEqual([
+      [
+        "azure-machinelearningservices-onlineendpoint-entra-auth",
+        "urn:pulumi:dev::ml-endpoint-key-auth::secure-mlops:azure:AksMlInference$azure-native:machinelearningservices:OnlineEndpoint::team-ml-endpoint",
+        'The online endpoint must use Entra ID (AADToken) or Azure ML token authentication, got "Key".',
+        "mandatory",
+      ],
+    ]);
+  });
+});
+
 describe("secure-mlops preview --stack prod", () => {
-  it("lists the cluster, its diagnostics and the verifier's Kubernetes objects, and exits 0", () => {
+  it("lists the cluster, the verifier's Kubernetes objects and the ML extension, compute and endpoint, and exits 0", () => {
     const r = cli("preview", "--stack", "prod", "--policy-config", "policies/config/prod.json");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -45,6 +61,9 @@ describe("secure-mlops preview --stack prod", () => {
       "+ kubernetes:core/v1:Namespace  platform-verifier-ns",
       "+ kubernetes:apps/v1:Deployment  platform-verifier-deployment",
       "+ kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration  platform-verifier-webhook",
+      "+ azure-native:kubernetesconfiguration:Extension  platform-ml-inference-extension",
+      "+ azure-native:machinelearningservices:Compute  platform-ml-inference-compute",
+      "+ azure-native:machinelearningservices:OnlineEndpoint  platform-ml-inference-endpoint",
     ]) {
       expect(r.stdout).toContain(line);
     }

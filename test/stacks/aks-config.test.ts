@@ -15,6 +15,7 @@ const valid = (): Record<string, unknown> => ({
     nodeSubnet: "10.30.8.0/22",
     userPools: [{ name: "infer", vmSize: "Standard_D8ds_v5", count: 2 }],
     verifier: { image, policy: { apiVersion: "secure-mlops.dev/v1", kind: "AttestationPolicy" }, replicas: 2 },
+    mlInference: { sslCname: "scoring.prod.ml.contoso.internal", endpointName: "smlops-prod-scoring" },
   },
 });
 
@@ -41,6 +42,7 @@ describe("the secure-mlops:aks setting", () => {
     ["the node subnet overlaps the endpoints", (c) => (aks(c)["nodeSubnet"] = "10.30.0.0/22"), "invalid config secure-mlops:aks.nodeSubnet: 10.30.0.0/22 overlaps the private endpoint subnet 10.30.1.0/24"],
     ["a pool name has a dash", (c) => (aks(c)["userPools"] = [{ name: "gpu-a" }]), "invalid config secure-mlops:aks.userPools[0].name: must match ^[a-z][a-z0-9]{0,11}$"],
     ["the verifier image is a tag", (c) => (verifier(c)["image"] = "crsmlopsprod.azurecr.io/secure-mlops/verifier:1.0"), "invalid config secure-mlops:aks.verifier.image: must be an image by digest: registry/repository@sha256:<64 hex digits>"],
+    ["the inference host name has capitals", (c) => ((aks(c)["mlInference"] as Record<string, unknown>)["sslCname"] = "Scoring.contoso.internal"), "invalid config secure-mlops:aks.mlInference.sslCname: must match ^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$"],
     ["prod runs one verifier", (c) => (verifier(c)["replicas"] = 1), "invalid config secure-mlops:aks.verifier.replicas: must be at least 2 in prod, so an admission webhook that fails closed stays available"],
   ];
   for (const [when, flip, message] of cases) {
