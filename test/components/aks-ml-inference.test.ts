@@ -1,9 +1,12 @@
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../preview/recorder";
 import { record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
 const { AksMlInference, aksMlInferenceDefaults, ComponentArgumentError } = await import("../../components");
+// Generated per run: no key is ever committed.
+const generatedKeyPem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "sec1", format: "pem" }).toString();
 type Args = ConstructorParameters<typeof AksMlInference>[1];
 
 const sub = "/subscriptions/6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f/resourceGroups/rg-team/providers";
@@ -12,7 +15,7 @@ const minimal: Args = {
   clusterName: "aks-team",
   clusterId: `${sub}/Microsoft.ContainerService/managedClusters/aks-team`,
   workspaceName: "mlw-team",
-  tls: { cname: "scoring.ml.contoso.internal", certPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", keyPem: "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n" },
+  tls: { cname: "scoring.ml.contoso.internal", certPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", keyPem: generatedKeyPem },
   endpointName: "fraud-scoring",
   deployments: [{ name: "blue", model: "azureml:fraud-model:3" }],
 };

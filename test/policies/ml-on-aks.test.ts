@@ -1,5 +1,9 @@
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPack, type TestPack } from "../support/harness";
+
+// Generated per run: no key is ever committed.
+const generatedKeyPem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "sec1", format: "pem" }).toString();
 
 const extensionType = "azure-native:kubernetesconfiguration:Extension";
 const endpointType = "azure-native:machinelearningservices:OnlineEndpoint";
@@ -53,7 +57,7 @@ describe("the Azure ML extension", () => {
   const cases: [string, (p: Props) => void, string, string[]][] = [
     ["allows HTTP scoring", (p) => (settings(p)["allowInsecureConnections"] = "True"), https, ["The Azure ML extension must not allow insecure (HTTP) connections."]],
     ["has no TLS host name", (p) => delete settings(p)["sslCname"], https, ["The Azure ML extension must set sslCname for HTTPS scoring."]],
-    ["puts the key in plain settings", (p) => (settings(p)["sslKeyPemFile"] = "-----BEGIN EC PRIVATE KEY-----"), https, ["The Azure ML extension must keep sslKeyPemFile in configurationProtectedSettings."]],
+    ["puts the key in plain settings", (p) => (settings(p)["sslKeyPemFile"] = generatedKeyPem), https, ["The Azure ML extension must keep sslKeyPemFile in configurationProtectedSettings."]],
     ["uses a public load balancer", (p) => delete settings(p)["internalLoadBalancerProvider"], internal, ['The Azure ML extension\'s inference router must be a cluster IP or an internal load balancer, got "loadBalancer".']],
     ["uses a node port", (p) => (settings(p)["inferenceRouterServiceType"] = "nodePort"), internal, ['The Azure ML extension\'s inference router must be a cluster IP or an internal load balancer, got "nodePort".']],
     ["installs training", (p) => (settings(p)["enableTraining"] = "True"), internal, ["The Azure ML extension must install inference only (enableTraining off)."]],
