@@ -1,17 +1,8 @@
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../support/harness";
+import { cliWithin } from "../support/cli";
 
-/** Runs the real binary, as a user would. */
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin", "secure-mlops.cjs"), ...args], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    timeout: 300_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = cliWithin(300_000);
 
 const fixture = (name: string): string => path.join("test", "fixtures", "programs", name);
 type Violation = { policyName: string; urn: string; message: string; enforcementLevel: string };
