@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import type { AttestImageResult } from "../attestation/image";
 import { ExitCode, UsageError, type Io } from "./command";
-import { addRegistryOptions, addSignerOptions, inputError, registryOptionsFrom, signerFrom, type RegistryFlags, type SignerFlags } from "./image-options";
+import { addRegistryOptions, inputError, registryOptionsFrom, type RegistryFlags } from "./image-options";
+import { addSignerOptions, signerFrom, type SignerFlags } from "./signer-options";
 
 /**
  * `secure-mlops attest image REF`: resolves the image digest, signs a signature statement and

@@ -3,13 +3,12 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { parseBundle } from "../attestation/bundle";
 import { EVIDENCE_TYPES, buildEvidence, signAndStoreEvidence, type EvidenceType } from "../attestation/evidence";
-import { loadPrivateKey } from "../attestation/keys";
 import { DEFAULT_EVIDENCE_FILE } from "../attestation/manifest";
-import { attestDirectory, type SignerSpec } from "../attestation/sign";
+import { attestDirectory } from "../attestation/sign";
 import { parseModelStatement, type ArtifactKind } from "../attestation/statement";
 import { ExitCode, UsageError, asUsageError, collect, errorCode, isInputError, progressReporter, toolVersion, type CommandRegistrar, type Io } from "./command";
 import { readCertificateIdentity } from "../attestation/identity";
-import { assertTokenUsable, parseIdentityToken } from "../attestation/oidc";
+import { addSignerOptions, signerFrom, type SignerFlags } from "./signer-options";
 import { registerAttestImage } from "./attest-image";
 import { addPushOptions, pushSigned, type PushFlags } from "./model-registry";
 
@@ -20,50 +19,6 @@ import { addPushOptions, pushSigned, type PushFlags } from "./model-registry";
  * hashed, nothing to sign), 2 bad usage or unreadable input.
  */
 
-/** Passphrase of an encrypted private key; never a flag, so it stays out of shell history and `ps`. */
-export const PASSPHRASE_ENV = "SECURE_MLOPS_KEY_PASSPHRASE";
-
-interface SignerFlags {
-  key?: string;
-  keyless?: boolean;
-  fulcioUrl?: string;
-  rekorUrl?: string;
-  tsaUrl?: string;
-  identityTokenEnv?: string;
-}
-
-async function signerFrom(flags: SignerFlags): Promise<SignerSpec> {
-  if (flags.key && flags.keyless) throw new UsageError("give either --key or --keyless, not both");
-  if (flags.key) {
-    try {
-      return { method: "key", privateKey: await loadPrivateKey(flags.key, process.env[PASSPHRASE_ENV]) };
-    } catch (err) {
-      asUsageError(err, "--key");
-    }
-  }
-  if (flags.keyless) {
-    let identityToken: string | undefined;
-    if (flags.identityTokenEnv) {
-      identityToken = process.env[flags.identityTokenEnv];
-      if (!identityToken) throw new UsageError(`--identity-token-env: environment variable ${flags.identityTokenEnv} is empty or unset`);
-      // a malformed or expired token is the caller's input: refuse it here, not as a Fulcio error
-      try {
-        assertTokenUsable(parseIdentityToken(identityToken), new Date());
-      } catch (err) {
-        asUsageError(err, `--identity-token-env ${flags.identityTokenEnv}`);
-      }
-    }
-    return {
-      method: "keyless",
-      ...(flags.fulcioUrl ? { fulcioURL: flags.fulcioUrl } : {}),
-      ...(flags.rekorUrl ? { rekorURL: flags.rekorUrl } : {}),
-      ...(flags.tsaUrl ? { tsaURL: flags.tsaUrl } : {}),
-      ...(identityToken ? { identityToken } : {}),
-    };
-  }
-  throw new UsageError("give --key PRIVATE.pem (offline) or --keyless (Sigstore, in CI)");
-}
-
 /** Who a keyless bundle names as its signer, read from its Fulcio certificate; undefined for key bundles. */
 export function keylessSignerOf(bundle: Record<string, unknown>): { identity: string | null; issuer: string | null } | undefined {
   const vm = bundle["verificationMaterial"] as { certificate?: { rawBytes?: string } } | undefined;
@@ -71,16 +26,6 @@ export function keylessSignerOf(bundle: Record<string, unknown>): { identity: st
   if (typeof raw !== "string") return undefined;
   const identity = readCertificateIdentity(Buffer.from(raw, "base64"));
   return { identity: identity.subjectAlternativeName ?? null, issuer: identity.issuer ?? null };
-}
-
-function addSignerOptions(cmd: Command): Command {
-  return cmd
-    .option("--key <file>", `EC P-256/P-384/P-521 private key (PEM); encrypted keys read their passphrase from $${PASSPHRASE_ENV}`)
-    .option("--keyless", "sign with Sigstore: Fulcio certificate for the ambient OIDC token (GitHub Actions), Rekor entry; needs network")
-    .option("--fulcio-url <url>", "Fulcio instance for --keyless (default https://fulcio.sigstore.dev)")
-    .option("--rekor-url <url>", "Rekor instance for --keyless (default https://rekor.sigstore.dev)")
-    .option("--tsa-url <url>", "RFC 3161 timestamp authority for --keyless (default: none, Rekor's integrated time is the signing time)")
-    .option("--identity-token-env <name>", "environment variable holding an OIDC token for --keyless (default: the CI's ambient token)");
 }
 
 interface AttestFlags extends SignerFlags, PushFlags {

@@ -1,18 +1,15 @@
 import type { Command } from "commander";
 import { loadPolicy, type LoadedPolicy } from "../attestation/policy";
-import { loadPrivateKey, loadPublicKey } from "../attestation/keys";
-import type { SignerSpec } from "../attestation/sign";
+import { loadPublicKey } from "../attestation/keys";
 import { loadTrustedRoot, type TrustPolicy } from "../attestation/verify";
+import { addCertificateOptions, conditionsFrom, type CertificateFlags } from "./certificate-flags";
 import { UsageError, type Io } from "./command";
 
 /**
  * Options shared by the image and registry commands (`attest image`, `verify image`, the model
- * push): signer, trust, policy and registry flags. A leaf module: command modules import it,
- * it imports no command module. The signer flags mean what they mean for `attest model`.
+ * push): trust, policy and registry flags (the signer flags are cli/signer-options.ts). A leaf
+ * module: command modules import it, it imports no command module.
  */
-
-/** Passphrase of an encrypted private key (same variable as `attest model`). */
-export const PASSPHRASE_ENV = "SECURE_MLOPS_KEY_PASSPHRASE";
 
 /** Turns an error about the caller's own input (attestation library codes) into a UsageError. */
 export function inputError(err: unknown, flag: string): never {
@@ -23,49 +20,7 @@ export function inputError(err: unknown, flag: string): never {
   throw err;
 }
 
-export interface SignerFlags {
-  key?: string;
-  keyless?: boolean;
-  fulcioUrl?: string;
-  rekorUrl?: string;
-  identityTokenEnv?: string;
-}
-
-export function addSignerOptions(cmd: Command): Command {
-  return cmd
-    .option("--key <file>", `EC P-256/P-384/P-521 private key (PEM); encrypted keys read their passphrase from $${PASSPHRASE_ENV}`)
-    .option("--keyless", "sign with Sigstore: Fulcio certificate for the ambient OIDC token (GitHub Actions), Rekor entry; needs network")
-    .option("--fulcio-url <url>", "Fulcio instance for --keyless (default https://fulcio.sigstore.dev)")
-    .option("--rekor-url <url>", "Rekor instance for --keyless (default https://rekor.sigstore.dev)")
-    .option("--identity-token-env <name>", "environment variable holding an OIDC token for --keyless (default: the CI's ambient token)");
-}
-
-export async function signerFrom(flags: SignerFlags): Promise<SignerSpec> {
-  if (flags.key && flags.keyless) throw new UsageError("give either --key or --keyless, not both");
-  if (flags.key) {
-    try {
-      return { method: "key", privateKey: await loadPrivateKey(flags.key, process.env[PASSPHRASE_ENV]) };
-    } catch (err) {
-      inputError(err, "--key");
-    }
-  }
-  if (flags.keyless) {
-    let identityToken: string | undefined;
-    if (flags.identityTokenEnv) {
-      identityToken = process.env[flags.identityTokenEnv];
-      if (!identityToken) throw new UsageError(`--identity-token-env: environment variable ${flags.identityTokenEnv} is empty or unset`);
-    }
-    return {
-      method: "keyless",
-      ...(flags.fulcioUrl ? { fulcioURL: flags.fulcioUrl } : {}),
-      ...(flags.rekorUrl ? { rekorURL: flags.rekorUrl } : {}),
-      ...(identityToken ? { identityToken } : {}),
-    };
-  }
-  throw new UsageError("give --key PRIVATE.pem (offline) or --keyless (Sigstore, in CI)");
-}
-
-export interface TrustFlags {
+export interface TrustFlags extends CertificateFlags {
   key?: string;
   identity?: string;
   identityRegexp?: string;
@@ -75,7 +30,7 @@ export interface TrustFlags {
 }
 
 export function addTrustOptions(cmd: Command): Command {
-  return cmd
+  return addCertificateOptions(cmd)
     .option("--key <file>", "public key (PEM or DER) the attestations must be signed with")
     .option("--identity <san>", "Sigstore keyless: exact certificate identity (e-mail or URI SAN)")
     .option("--identity-regexp <re>", "Sigstore keyless: regular expression the whole identity must match")
@@ -89,6 +44,16 @@ export async function trustFrom(flags: TrustFlags): Promise<TrustPolicy[]> {
   if (flags.key !== undefined && identityGiven) throw new UsageError("give --key or --identity/--identity-regexp with --issuer, not both");
   if (flags.identity !== undefined && flags.identityRegexp !== undefined) throw new UsageError("give --identity or --identity-regexp, not both");
   if (identityGiven !== (flags.issuer !== undefined)) throw new UsageError(identityGiven ? "--issuer: required with --identity/--identity-regexp" : "--issuer: only with --identity or --identity-regexp");
+  if (flags.trustedRoot !== undefined && !identityGiven) throw new UsageError("--trusted-root: only with --identity or --identity-regexp");
+  const conditions = conditionsFrom(flags);
+  if (conditions && !identityGiven) throw new UsageError("--certificate-*: certificate conditions only with --identity or --identity-regexp");
+  if (flags.identityRegexp !== undefined) {
+    try {
+      new RegExp(flags.identityRegexp, "u");
+    } catch (err) {
+      throw new UsageError(`--identity-regexp: not a valid regular expression (${(err as Error).message})`, { cause: err });
+    }
+  }
   if (flags.key !== undefined) {
     try {
       return [{ method: "public-key", key: await loadPublicKey(flags.key), label: `key ${flags.key}` }];
@@ -104,7 +69,16 @@ export async function trustFrom(flags: TrustFlags): Promise<TrustPolicy[]> {
       inputError(err, "--trusted-root");
     }
     const identity = flags.identity !== undefined ? { exact: flags.identity } : { regexp: flags.identityRegexp! };
-    return [{ method: "keyless", identity, issuer: flags.issuer!, trustedRoot, label: flags.identity !== undefined ? `identity ${flags.identity}` : `identity /${flags.identityRegexp}/` }];
+    return [
+      {
+        method: "keyless",
+        identity,
+        issuer: flags.issuer!,
+        trustedRoot,
+        ...(conditions ? { conditions } : {}),
+        label: flags.identity !== undefined ? `identity ${flags.identity}` : `identity /${flags.identityRegexp}/`,
+      },
+    ];
   }
   return [];
 }
