@@ -187,8 +187,33 @@ function refusalOf(err: unknown): { code: string; reason: string } {
   throw err;
 }
 
-/** A referrer in the cosign v3 bundle layout. */
-async function readBundleReferrer(reader: Reader, d: Descriptor, layout: ReferrerSource, imageDigest: string, trusts: readonly TrustPolicy[]): Promise<AttachmentReport> {
+const trustIds = new WeakMap<TrustPolicy, number>();
+let nextTrustId = 0;
+
+/** A name for this list of signer objects, for cache keys: the same objects give the same name. */
+function trustKey(trusts: readonly TrustPolicy[]): string {
+  return trusts
+    .map((t) => {
+      let id = trustIds.get(t);
+      if (id === undefined) trustIds.set(t, (id = nextTrustId++));
+      return id;
+    })
+    .join(",");
+}
+
+/**
+ * A referrer in the cosign v3 bundle layout. Its report is cached with the registry answers: the
+ * manifest digest pins the bundle bytes, and verification depends only on those bytes, the image
+ * digest and the signers (a key's signature, or a certificate judged at the log's integrated time,
+ * not at the time of asking), so a warm review does no parsing or crypto again. Registry errors
+ * throw and are never cached.
+ */
+function readBundleReferrer(reader: Reader, d: Descriptor, layout: ReferrerSource, imageDigest: string, trusts: readonly TrustPolicy[]): Promise<AttachmentReport> {
+  const id = [d.digest, layout, d.artifactType ?? "", d.annotations?.[ANNOTATION_PREDICATE_TYPE] ?? "", imageDigest, trustKey(trusts)].join("\u0000");
+  return reader.cached("attachment", id, false, () => judgeBundleReferrer(reader, d, layout, imageDigest, trusts));
+}
+
+async function judgeBundleReferrer(reader: Reader, d: Descriptor, layout: ReferrerSource, imageDigest: string, trusts: readonly TrustPolicy[]): Promise<AttachmentReport> {
   const base = { layout, manifest: d.digest } as const;
   if (d.artifactType !== undefined && !BUNDLE_ARTIFACT_TYPES.includes(d.artifactType)) {
     return { ...base, status: "ignored", code: "IMAGE_ARTIFACT_TYPE", reason: `artifact type ${d.artifactType} is not a Sigstore bundle` };

@@ -63,6 +63,11 @@ describe("the referrers API path (in-process registry following the distribution
     const before = reg.requests.length;
     expect((await verifyImage({ ref: img.ref, trust, cache })).outcome).toBe("verified");
     expect(reg.requests.length).toBe(before);
+    // the cached verdict of an attachment belongs to its signers: another key, same cache, is refused
+    const other = generateKey("P-256");
+    const wrong = await verifyImage({ ref: img.ref, trust: [{ method: "public-key", key: other.publicKey, label: "other key" }], cache });
+    expect([wrong.outcome, wrong.attachments.map((a) => [a.status, a.code])]).toEqual(["refused", [["refused", "SIGNATURE_KEY_MISMATCH"]]]);
+    expect((await verifyImage({ ref: img.ref, trust, cache })).outcome).toBe("verified");
     const controller = new AbortController();
     controller.abort();
     const v = await verifyImage({ ref: img.ref, trust, signal: controller.signal });
