@@ -204,5 +204,9 @@ export function createVerifiers(context: VerifierContext, options: AdapterOption
     model: { verifyModel: model },
     // built after the policy and its trust material (keys, roots) are loaded: ready from the start
     ready: () => true,
+    close: () => {
+      for (const c of clients.values()) c.close();
+      clients.clear();
+    },
   };
 }

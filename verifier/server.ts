@@ -141,7 +141,8 @@ export async function startVerifierServer(options: VerifierServerOptions): Promi
   const metrics = new VerifierMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const policy: ActivePolicy = await loadActivePolicy(options.policyFile);
   let tls = await readTls(options.tlsCert, options.tlsKey);
-  const service = new AdmissionService({ policy, verifiers: options.verifiers({ metrics, logger }), metrics, logger });
+  const verifiers = options.verifiers({ metrics, logger });
+  const service = new AdmissionService({ policy, verifiers, metrics, logger });
   let closing = false;
 
   const app = buildReviewApp({ service, metrics, https: { cert: tls.cert, key: tls.key }, ready: () => !closing && service.ready() });
@@ -222,6 +223,7 @@ export async function startVerifierServer(options: VerifierServerOptions): Promi
       await app.close();
       await metricsApp.close();
       await chain;
+      verifiers.close?.();
       logger.info({ event: "stopped" }, "verifier stopped");
     },
   };

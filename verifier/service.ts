@@ -76,6 +76,8 @@ function objectName(request: AdmissionRequest): string {
     const generate = typeof meta === "object" && meta !== null ? (meta as Record<string, unknown>)["generateName"] : undefined;
     if (typeof generate === "string") name = `${truncate(generate, 253)}*`;
   }
+  // a CREATE may carry neither (the API server fills the name in later); say so, not "ns/"
+  if (name === "") name = "(unnamed)";
   return request.namespace === "" ? name : `${request.namespace}/${name}`;
 }
 

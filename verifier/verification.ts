@@ -55,6 +55,8 @@ export interface Verifiers {
   readonly model: ModelVerifier;
   /** False while trust material is not loaded: `/readyz` answers 503. @default always ready */
   readonly ready?: () => boolean;
+  /** Releases what the verifiers hold (registry connections); called once the server has stopped. */
+  readonly close?: () => void;
 }
 
 export type VerdictSource = "cache" | "fresh" | "shared";

@@ -92,6 +92,14 @@ describe("when an image is not proven", () => {
     expect(await send(service, fixture("pod"))).toEqual(denial("7e0b8a0e-4f0c-4c1e-9a61-0f4cbb6a1a01", code, `secure-mlops verifier denied Pod ml-serving/sentiment-7d9f8b6c5-*: ${reason}`));
   });
 
+  it("names an object with neither name nor generateName as unnamed, not by its namespace alone", async () => {
+    const { service } = await setup({ [WEB]: "unsigned" });
+    const body = fixture("pod");
+    delete (body.request.object["metadata"] as Record<string, unknown>)["generateName"];
+    const answer = await send(service, body);
+    expect(answer.body.response?.status?.message.startsWith("secure-mlops verifier denied Pod ml-serving/(unnamed): container \"web\"")).toBe(true);
+  });
+
   it("denies a tag-only image and says how to pin it, without asking the registry", async () => {
     const { service, fake } = await setup();
     const body = fixture("deployment");
