@@ -4,7 +4,7 @@ import type { RecordedResource } from "../../preview/recorder";
 import { record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
 
 await recordWithOfflineMocks();
-const { AttestationVerifier, ComponentArgumentError } = await import("../../components");
+const { AttestationVerifier, ComponentArgumentError, attestationVerifierDefaults } = await import("../../components");
 type Args = ConstructorParameters<typeof AttestationVerifier>[1];
 
 const sub = "/subscriptions/6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f/resourceGroups/rg-team/providers";
@@ -134,6 +134,35 @@ describe("AttestationVerifier with its defaults", () => {
   it("passes every policy of the strict pack", async () => {
     const violations = await pack.judge(await build(minimal));
     expect(violations.map((v) => `${v.policyName}: ${v.message}`)).toEqual([]);
+  });
+});
+
+describe("when a secure default is relaxed through its argument", () => {
+  // Every key of attestationVerifierDefaults must appear here with the policy that catches it, so
+  // a new default without a policy (or a reason it needs none) fails this test.
+  const relaxations: Record<keyof typeof attestationVerifierDefaults, [Partial<Args>, string] | "validated" | "not-weaker"> = {
+    // kube-system and default are refused by the argument check (see "when an argument is invalid")
+    namespace: "validated",
+    // one replica of a fail-closed webhook denies more while it restarts, never admits more; the
+    // prod stack config asks for at least two (stacks/config.ts)
+    replicas: "not-weaker",
+    failurePolicy: [{ failurePolicy: "Ignore" }, "kubernetes-webhook-fail-closed"],
+    // over 10 s is refused by the argument check; the policy holds the same bound for any webhook
+    timeoutSeconds: "validated",
+    resources: [{ resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: {} } }, "kubernetes-workload-resources"],
+  };
+  const entries = Object.entries(relaxations);
+  it("has relaxations to check", () => expect(entries.filter(([, r]) => Array.isArray(r)).length).toBeGreaterThan(1));
+  for (const [key, relaxation] of entries) {
+    if (!Array.isArray(relaxation)) continue;
+    const [override, policy] = relaxation;
+    it(`is caught by ${policy} (${key})`, async () => {
+      const violations = await pack.judge(await build({ ...minimal, ...override }));
+      expect(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName)).toContain(policy);
+    });
+  }
+  it("lists every default", () => {
+    expect(Object.keys(relaxations).sort()).toEqual(Object.keys(attestationVerifierDefaults).sort());
   });
 });
 
