@@ -88,14 +88,13 @@ function summary(coverage: readonly AnchorCoverage[]): string {
 
 function detail(c: AnchorCoverage): string {
   const rows: Cell[][] = c.rows.map((r) => [
-    { html: `<code>${esc(r.id)}</code>` },
-    { text: r.title ?? "" },
+    { html: `<code class="id">${esc(r.id)}</code>${r.title === undefined ? "" : `<br><span class="title">${esc(r.title)}</span>`}` },
     { text: r.status, className: `status ${r.status.replace(" ", "-")}` },
     r.status === "covered" ? { html: r.policies.map((p) => `<code>${esc(p)}</code>`).join("<br>") } : { text: r.reason ?? "" },
   ]);
   return table({
     caption: `${c.anchor}: ${plural(count(c, "covered"), "id")} covered`,
-    head: ["Id", "Title", "Status", "Policies, or why not"],
+    head: ["Id", "Status", "Policies, or why not"],
     rows,
     rowHeaders: true,
     className: "coverage",

@@ -81,6 +81,15 @@ export function heatLevel(count: number, max: number): number {
   return count === 0 || max === 0 ? 0 : Math.max(1, Math.ceil((5 * count) / max));
 }
 
+/** The counts a shade stands for, as the legend prints them (undefined when no count maps to it). */
+export function levelRange(level: number, max: number): string | undefined {
+  if (level === 0) return "0";
+  const low = Math.floor(((level - 1) * max) / 5) + 1;
+  const high = Math.floor((level * max) / 5);
+  if (low > high) return undefined;
+  return low === high ? String(low) : `${low}-${high}`;
+}
+
 function cell(c: HeatCell, max: number): Cell {
   const n = c.policies.length;
   const violated = (c.violations ?? 0) > 0;
@@ -99,7 +108,9 @@ export function heatMapHtml(h: HeatMap): string {
   ]);
   rows.push([{ text: "Policies per service" }, ...totals.map((n) => ({ text: String(n), className: "total" }))]);
   const legend = [0, 1, 2, 3, 4, 5]
-    .map((l) => `<li><span class="swatch heat h${l}" aria-hidden="true"></span>${l === 0 ? "none" : `up to ${Math.ceil((l * h.max) / 5)}`}</li>`)
+    .map((l) => ({ l, range: levelRange(l, h.max) }))
+    .filter(({ range }) => range !== undefined)
+    .map(({ l, range }) => `<li><span class="swatch heat h${l}" aria-hidden="true"></span>${esc(range ?? "")}</li>`)
     .join("");
   return section(
     "heat-map",
@@ -109,7 +120,9 @@ export function heatMapHtml(h: HeatMap): string {
         h.stack === undefined ? "" : ` Cells marked with violations are where the ${esc(h.stack)} stack failed those policies.`
       }</p>`,
       `<ul class="legend" aria-label="Shades by number of policies">${legend}</ul>`,
+      `<div class="scroll">`,
       table({ caption: `Policies per ATLAS mitigation and service${h.stack === undefined ? "" : `, with the ${h.stack} stack's violations`}`, head: ["ATLAS mitigation", ...h.services.map(serviceLabel)], rows, rowHeaders: true, className: "heat-map" }),
+      `</div>`,
     ].join("\n"),
   );
 }

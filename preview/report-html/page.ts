@@ -25,8 +25,10 @@ caption{text-align:left;font-weight:600;padding:.3rem 0}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
 thead th{background:#f0f0f0}
 code{font-size:.8rem;word-break:break-all}
-.heat-map td{text-align:center;min-width:4.5rem}.heat-map th[scope=row]{max-width:18rem;font-weight:normal}
-.heat-map .id,.coverage code{font-weight:600}
+.scroll{overflow-x:auto}
+.heat-map td{text-align:center;vertical-align:middle;min-width:3.2rem}.heat-map th[scope=row]{min-width:11rem;font-weight:normal}.heat-map thead th{font-size:.75rem;vertical-align:bottom}.heat-map td,.heat-map th{padding:.3rem .35rem}
+.heat-map .id{font-weight:600}
+.coverage code.id{font-weight:600;white-space:nowrap;word-break:normal}.coverage th[scope=row]{min-width:16rem;max-width:28rem;font-weight:normal}.title{font-size:.8rem;color:var(--muted)}
 .heat .count{font-weight:700;font-size:1rem}
 .heat .violations{display:block;font-size:.7rem;font-weight:700;color:var(--fail)}
 .heat.violated{outline:3px solid var(--fail);outline-offset:-3px}
@@ -44,12 +46,14 @@ code{font-size:.8rem;word-break:break-all}
 @media print{
   @page{size:A4 landscape;margin:12mm}
   body{max-width:none;padding:0;font-size:10pt}
+  .scroll{overflow:visible}
   *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
   nav{display:none}
   thead{display:table-header-group}
   tr,dl.figures div{break-inside:avoid}
   h2{break-after:avoid}
   section#coverage,section#policies{break-before:page}
+  table.heat-map{break-inside:avoid}
   a{color:inherit;text-decoration:none}
 }`;
 
