@@ -1,8 +1,8 @@
 import type { PreviewResult } from "../engine";
 import { buildMatrix } from "../matrix";
 import type { PackInfo } from "../pack-client";
-import { buildCoverage, coverageHtml } from "./coverage";
-import { buildHeatMap, heatMapHtml } from "./heat-map";
+import { buildCoverage, coverageHtml, type AnchorCoverage } from "./coverage";
+import { buildHeatMap, heatMapHtml, type HeatMap } from "./heat-map";
 import { esc, plural, section, table } from "./html";
 import { buildPairs, pairsHtml } from "./pairs";
 import { verdictsHtml } from "./verdicts";
@@ -57,7 +57,7 @@ code{font-size:.8rem;word-break:break-all}
   a{color:inherit;text-decoration:none}
 }`;
 
-function figures(pack: PackInfo, preview: PreviewResult | undefined, heat: ReturnType<typeof buildHeatMap>, coverage: ReturnType<typeof buildCoverage>): string {
+function figures(pack: PackInfo, preview: PreviewResult | undefined, heat: HeatMap, coverage: readonly AnchorCoverage[]): string {
   const covered = (anchor: string): string => String(coverage.find((c) => c.anchor === anchor)?.rows.filter((r) => r.status === "covered").length ?? 0);
   const items: [string, string][] = [
     ["Policies", String(pack.policies.length)],
