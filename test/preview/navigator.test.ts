@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import Ajv from "ajv";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { atlasMitigations, atlasTechniques, mitigatedTechniques } from "../../policies/lib/frameworks";
 import { navigatorLayer, type NavigatorLayer } from "../../preview/navigator";
 import type { PackInfo, PolicyInfo } from "../../preview/pack-client";
-import { cliWithin } from "../support/cli";
+import { cliWithin, type CliRun } from "../support/cli";
 import { repoRoot } from "../support/harness";
 
 const cli = cliWithin(120_000);
@@ -18,8 +18,12 @@ function policy(name: string, atlas: string): PolicyInfo {
 const pack = (...policies: PolicyInfo[]): PackInfo => ({ name: "p", version: "1", policies });
 
 describe("report --format navigator", () => {
-  const r = cli("report", "--format", "navigator");
-  const layer = JSON.parse(r.stdout) as NavigatorLayer;
+  let r: CliRun;
+  let layer: NavigatorLayer;
+  beforeAll(() => {
+    r = cli("report", "--format", "navigator");
+    layer = JSON.parse(r.stdout) as NavigatorLayer;
+  }, 120_000);
 
   it("prints a layer that validates against the layer format's published fields", () => {
     expect(r.status).toBe(0);
@@ -60,6 +64,20 @@ describe("navigatorLayer", () => {
     expect(layer.techniques.find((t) => t.techniqueID === "AML.T0011")).toMatchObject({ score: 2, showSubtechniques: true });
     // AML.T0048.004 comes from AML.M0005; its parent is answered by no mitigation, so it is listed unscored and open.
     expect(layer.techniques.find((t) => t.techniqueID === "AML.T0048")).toEqual({ techniqueID: "AML.T0048", enabled: true, showSubtechniques: true });
+    expect(validate(layer), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("adds, for a previewed stack, the violations of each technique's policies", () => {
+    const p = pack(policy("a", "AML.M0016"), policy("b", "AML.M0016"));
+    const v = { policyPackName: "p", urn: "u", resourceName: "r", resourceType: "t", message: "m", enforcementLevel: "mandatory" as const, severity: "high" as const, frameworks: [], remediationSteps: "" };
+    const layer = navigatorLayer(p, { project: "x", stack: "dev", pack: p, resources: [], violations: [{ ...v, policyName: "a" }, { ...v, policyName: "a" }], mandatoryCount: 2 });
+    expect(layer.name).toBe("p@1 mitigations (dev)");
+    expect(layer.techniques.find((t) => t.techniqueID === "AML.T0011")?.metadata).toEqual([
+      { name: "mitigations", value: "AML.M0016" },
+      { name: "policies", value: "2" },
+      { name: "violations (dev)", value: "2" },
+    ]);
+    expect(layer.metadata).toContainEqual({ name: "violations", value: "2" });
     expect(validate(layer), JSON.stringify(validate.errors)).toBe(true);
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { PreviewResult, Violation } from "../../preview/engine";
 import type { PackInfo, PolicyInfo } from "../../preview/pack-client";
 import { buildCoverage } from "../../preview/report-html/coverage";
-import { buildHeatMap, heatLevel, levelRange, serviceOf } from "../../preview/report-html/heat-map";
+import { buildHeatMap, heatLevel, heatMapHtml, levelRange, serviceOf } from "../../preview/report-html/heat-map";
 import { esc } from "../../preview/report-html/html";
 import { reportHtml } from "../../preview/report-html/page";
 import { buildPairs } from "../../preview/report-html/pairs";
@@ -50,6 +50,9 @@ describe("the HTML report's views", () => {
     expect(h.cells[0]).toEqual([{ policies: ["azure-storage-a", "azure-storage-b"], violations: 2 }, { policies: [], violations: 0 }, { policies: ["azuread-group-d"], violations: 0 }]);
     expect(h.max).toBe(2);
     expect(buildHeatMap(p).cells[0]?.[0]).toEqual({ policies: ["azure-storage-a", "azure-storage-b"], violations: undefined });
+    const html = heatMapHtml(h);
+    expect(html).toContain('<td class="heat h5 violated"><span class="count" title="azure-storage-a\nazure-storage-b">2</span><span class="violations">2 violations</span></td>');
+    expect(html).toContain('<tr><th scope="row">Policies per service</th><td class="total">2</td><td class="total">1</td><td class="total">1</td></tr>');
   });
 
   it("names the service from the policy name", () => {
