@@ -55,7 +55,9 @@ function coverageOf(pack: PackInfo, a: Anchor): AnchorCoverage {
     const status: CoverageStatus = policies.length > 0 ? "covered" : reason !== undefined ? "not judged" : "not mapped";
     return { id, title: a.titles[id], policies, status, reason: status === "not judged" ? reason : undefined };
   });
-  return { anchor: a.anchor, listed: Object.keys(a.titles).length, rows };
+  // Gaps first: a reviewer reads what is not covered before what is.
+  const rank: Readonly<Record<CoverageStatus, number>> = { "not mapped": 0, "not judged": 1, covered: 2 };
+  return { anchor: a.anchor, listed: Object.keys(a.titles).length, rows: [...rows].sort((x, y) => rank[x.status] - rank[y.status]) };
 }
 
 export function buildCoverage(pack: PackInfo): readonly AnchorCoverage[] {
