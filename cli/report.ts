@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import type { PreviewResult } from "../preview/engine";
+import type { PackInfo } from "../preview/pack-client";
 import { ExitCode, UsageError, asUsageError, packageRoot, type CommandRegistrar } from "./command";
 
 interface ReportFlags {
@@ -9,41 +11,54 @@ interface ReportFlags {
   policyConfig?: string;
 }
 
-/** `secure-mlops report`: the ATLAS / NIST AI RMF matrix of the pack, with a stack's verdicts. */
+const formats = ["md", "html", "json", "navigator"];
+
+/**
+ * `secure-mlops report`: the ATLAS / NIST AI RMF matrix of the pack, with a stack's verdicts: a
+ * Markdown or JSON table, a self-contained HTML page, or an ATLAS Navigator layer.
+ */
 export const registerReportCommand: CommandRegistrar = (program, io, setExit) => {
   program
     .command("report")
-    .description("Print the pack's MITRE ATLAS / NIST AI RMF matrix, with a stack's violations per policy.")
+    .description("Print the pack's MITRE ATLAS / NIST AI RMF matrix, with a stack's violations per policy (Markdown, JSON, an HTML page or an ATLAS Navigator layer).")
     .option("--stack <name>", "preview this stack offline and count its violations per policy")
-    .option("--format <format>", "md, html or json", "md")
+    .option("--format <format>", "md, html, json or navigator", "md")
     .option("--policy-config <file>", "policy pack config for the stack's preview")
     .action(async (flags: ReportFlags) => {
-      if (!["md", "html", "json"].includes(flags.format)) throw new UsageError(`--format must be md, html or json, got "${flags.format}"`);
+      if (!formats.includes(flags.format)) throw new UsageError(`--format must be md, html, json or navigator, got "${flags.format}"`);
       const policyPackDir = path.join(packageRoot, "policies");
       if (flags.stack !== undefined && !fs.existsSync(path.join(packageRoot, "stacks", `Pulumi.${flags.stack}.yaml`))) {
         throw new UsageError(`--stack ${flags.stack}: no stacks/Pulumi.${flags.stack}.yaml (stacks: dev, staging, prod)`);
       }
       const { runPreview, startConfiguredPack } = await import("../preview/engine");
-      const { buildMatrix, matrixHtml, matrixMarkdown } = await import("../preview/matrix");
-      let matrix;
+      let judged;
       try {
         if (flags.stack !== undefined) {
-          const result = await runPreview({
+          const preview = await runPreview({
             projectDir: packageRoot,
             stack: flags.stack,
             policyPackDir,
             policyConfigFile: flags.policyConfig ? path.resolve(flags.policyConfig) : undefined,
           });
-          matrix = buildMatrix(result.pack, result);
+          judged = { pack: preview.pack, preview };
         } else {
           const { client, pack } = await startConfiguredPack(policyPackDir);
           client.close();
-          matrix = buildMatrix(pack);
+          judged = { pack, preview: undefined };
         }
       } catch (err) {
         asUsageError(err);
       }
-      io.out(flags.format === "json" ? JSON.stringify(matrix, null, 2) + "\n" : flags.format === "html" ? matrixHtml(matrix) : matrixMarkdown(matrix));
+      io.out(await render(flags.format, judged.pack, judged.preview));
       setExit(ExitCode.ok);
     });
 };
+
+/** The report in one format; each view's module loads only when asked for. */
+async function render(format: string, pack: PackInfo, preview: PreviewResult | undefined): Promise<string> {
+  if (format === "html") return (await import("../preview/report-html/page")).reportHtml(pack, preview);
+  if (format === "navigator") return JSON.stringify((await import("../preview/navigator")).navigatorLayer(pack, preview), null, 2) + "\n";
+  const { buildMatrix, matrixMarkdown } = await import("../preview/matrix");
+  const matrix = buildMatrix(pack, preview);
+  return format === "json" ? JSON.stringify(matrix, null, 2) + "\n" : matrixMarkdown(matrix);
+}

@@ -66,25 +66,3 @@ export function matrixMarkdown(m: Matrix): string {
   ];
   return lines.join("\n") + "\n";
 }
-
-const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
-
-export function matrixHtml(m: Matrix): string {
-  const withStack = m.stack !== undefined;
-  const head = ["ATLAS", "Policy", "Severity", "NIST AI RMF", "Controls", ...(withStack ? [`Violations (${m.stack})`] : [])];
-  const body = m.rows
-    .map((r) => {
-      const cells = [r.atlas, r.policy, r.severity, r.nist.join(", "), r.controls.join(", "), ...(withStack ? [String(r.violations)] : [])];
-      return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
-    })
-    .join("\n");
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(m.pack)} threat matrix</title>
-<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;text-align:left}</style></head>
-<body><h1>Threat matrix of ${escapeHtml(m.pack)}${withStack ? ` for stack ${escapeHtml(m.stack ?? "")}` : ""}</h1>
-<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>
-<tbody>
-${body}
-</tbody></table></body></html>
-`;
-}

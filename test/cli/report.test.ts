@@ -31,6 +31,6 @@ describe("secure-mlops report", () => {
   it("exits 2 for an unknown format", () => {
     const r = cli("report", "--format", "pdf");
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('secure-mlops: --format must be md, html or json, got "pdf"\n');
+    expect(r.stderr).toBe('secure-mlops: --format must be md, html, json or navigator, got "pdf"\n');
   });
 });
