@@ -57,7 +57,8 @@ export function jsonPathAt(text: string, offset: number): PathSegment[] {
           j += 2;
         } else value += text[j++];
       }
-      if (top?.kind === "object" && top.expectKey) {
+      // A key cut off by the end is not a key yet: the path stops at its object.
+      if (top?.kind === "object" && top.expectKey && j < end) {
         top.at = decodeKey(value);
         top.expectKey = false;
       }
