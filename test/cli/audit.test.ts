@@ -59,7 +59,8 @@ describe("secure-mlops audit --state of the prod stack as deployed", () => {
     expect(r.status).toBe(0);
     expect(r.stdout.split("\n")[0]).toMatch(/^Auditing secure-mlops\/prod as deployed \(.*prod\.json\) with policy pack secure-mlops@/);
     expect(r.stdout).toContain("+ azure-native:containerregistry:Registry  platform-acr-registry");
-    expect(r.stdout).toMatch(/^147 resources; 0 mandatory and 0 advisory violations\.$/m);
+    expect(records.length).toBeGreaterThan(100);
+    expect(r.stdout).toMatch(new RegExp(`^${records.length} resources; 0 mandatory and 0 advisory violations\\.$`, "m"));
   });
 
   it("refuses the registry and the workspace whose settings were changed in the portal", () => {
@@ -78,7 +79,7 @@ describe("secure-mlops audit --state of the prod stack as deployed", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(1);
     const json = JSON.parse(r.stdout) as { resources: unknown[]; violations: { policyName: string; urn: string; message: string; enforcementLevel: string }[] };
-    expect(json.resources).toHaveLength(147);
+    expect(json.resources).toHaveLength(records.length);
     expect(json.violations.map((v) => [v.policyName, v.urn, v.enforcementLevel, v.message])).toEqual([
       ["azure-containerregistry-registry-admin-user-disabled", registryUrn, "mandatory", "The container registry must have the admin user disabled."],
       ["azure-machinelearningservices-workspace-public-network-disabled", workspaceUrn, "mandatory", "The machine learning workspace must have public network access disabled."],
