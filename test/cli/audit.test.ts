@@ -108,6 +108,10 @@ describe("secure-mlops audit --state of the prod stack as deployed", () => {
     const json = cli("audit", "--state", state, "--json", "--sarif", sarif);
     const text = cli("audit", "--state", state);
     expect([json.status, text.status]).toEqual([1, 1]);
+    // The same verdict as with the secrets sealed: only the registry changed.
+    expect((JSON.parse(json.stdout) as { violations: { policyName: string; urn: string }[] }).violations.map((v) => [v.policyName, v.urn])).toEqual([
+      ["azure-containerregistry-registry-admin-user-disabled", registryUrn],
+    ]);
     const everything = [json.stdout, json.stderr, text.stdout, text.stderr, fs.readFileSync(sarif, "utf8")].join("\n");
     for (const s of secrets) expect(everything.includes(s), `a secret of ${s.length} characters appears in the output`).toBe(false);
   });
