@@ -345,10 +345,16 @@ ${setupSteps}${azureSteps}      - run: pulumi refresh --yes --skip-preview --sta
       - env:
           GH_TOKEN: \${{ github.token }}
           RUN_URL: \${{ github.server_url }}/\${{ github.repository }}/actions/runs/\${{ github.run_id }}
+          TITLE: "Drift: the deployed ${s.stack} stack violates the policy pack"
         run: |
-          gh issue create --repo "$GITHUB_REPOSITORY" \\
-            --title "Drift: the deployed ${s.stack} stack violates the policy pack" \\
-            --body "secure-mlops audit found mandatory violations in the ${s.stack} stack as deployed. The verdicts are in the run's summary: $RUN_URL"
+          # One open issue per stack: a drift that lasts gets a comment per run, not an issue a day.
+          open=$(gh issue list --repo "$GITHUB_REPOSITORY" --state open --search "\\"$TITLE\\" in:title" --json number --jq '.[0].number // empty')
+          body="secure-mlops audit found mandatory violations in the ${s.stack} stack as deployed. The verdicts are in the run's summary: $RUN_URL"
+          if [ -n "$open" ]; then
+            gh issue comment "$open" --repo "$GITHUB_REPOSITORY" --body "$body"
+          else
+            gh issue create --repo "$GITHUB_REPOSITORY" --title "$TITLE" --body "$body"
+          fi
 `;
     })
     .join("");

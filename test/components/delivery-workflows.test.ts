@@ -219,6 +219,12 @@ describe("the delivery workflows", () => {
       const issue = drift.jobs[`issue-${s.stack}`] as Job;
       expect(issue.environment).toBeUndefined();
       expect(issue.needs).toBe(`audit-${s.stack}`);
+      // A lasting drift gets one open issue, commented on by each run that still finds it.
+      const script = issue.steps[0]?.run ?? "";
+      expect(script.indexOf("gh issue list")).toBeGreaterThan(-1);
+      expect(script.indexOf("gh issue comment")).toBeGreaterThan(script.indexOf("gh issue list"));
+      expect(script.indexOf("gh issue create")).toBeGreaterThan(script.indexOf("gh issue comment"));
+      expect(issue.steps[0]?.env?.["TITLE"]).toBe(`Drift: the deployed ${s.stack} stack violates the policy pack`);
     }
   });
 });
