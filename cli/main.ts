@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, isInputError, processIo, UsageError, type CommandRegistrar, type Io } from "./command";
 import { registerAttestCommand } from "./attest";
+import { registerAuditCommand } from "./audit";
 import { registerPreviewCommand } from "./preview";
 import { registerVerifyCommand } from "./verify";
 import { registerVerifierCommand } from "./verifier";
@@ -39,4 +40,4 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
 // The one place that lists the CLI's surface: each command group lives in its own module and
 // depends only on ./command, never on this file or on another command.
-const commands: readonly CommandRegistrar[] = [registerPreviewCommand, registerReportCommand, registerAttestCommand, registerVerifyCommand, registerVerifierCommand];
+const commands: readonly CommandRegistrar[] = [registerPreviewCommand, registerAuditCommand, registerReportCommand, registerAttestCommand, registerVerifyCommand, registerVerifierCommand];

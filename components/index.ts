@@ -95,6 +95,8 @@ export {
 export type { ProtectedEnvironmentArgs } from "./github/protected-environment";
 export { managedCheckNames, pinnedActions, pinnedHooks, githubActionsAppId } from "./github/files";
 export type { CodeOwnerRule } from "./github/files";
+export { deliveryWorkflowDefaults, deliveryWorkflowPaths } from "./github/delivery-workflows";
+export type { DeliveryStack, DeliveryWorkflowOptions } from "./github/delivery-workflows";
 export { delegationCondition } from "./lib/rbac";
 export { ComponentArgumentError } from "./lib/errors";
 export { AssignablePrincipalType, LockLevel } from "./lib/azure";

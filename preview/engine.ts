@@ -334,5 +334,5 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
   }
 }
 
-/** Resources from which the preview starts a second pack process. */
-const bigStack = 1000;
+/** Resources from which the preview (and the audit) starts a second pack process. */
+export const bigStack = 1000;

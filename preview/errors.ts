@@ -33,3 +33,20 @@ export class PolicyPackError extends Error {
     this.name = "PolicyPackError";
   }
 }
+
+/**
+ * A `pulumi stack export` file that cannot be judged: unreadable, not JSON, truncated, or not a
+ * deployment v3. The message names the file and the JSON path of the problem (`$.deployment.resources[3].urn`).
+ */
+export class StateFileError extends Error {
+  readonly code = "INPUT_STATE_INVALID" as const;
+  constructor(
+    readonly file: string,
+    /** JSON path of the problem, `$` for the whole document. */
+    readonly jsonPath: string,
+    problem: string,
+  ) {
+    super(`${file}: ${jsonPath} ${problem}`);
+    this.name = "StateFileError";
+  }
+}

@@ -70,11 +70,12 @@ export function renderViolations(violations: readonly Violation[]): string {
   return [fmt(header), ...rows.map(fmt)].join("\n");
 }
 
-export function renderText(result: PreviewResult): string {
+/** The report; `subject` says what was judged ("Previewing p/s offline", "Auditing p/s as deployed in FILE"). */
+export function renderText(result: PreviewResult, subject = `Previewing ${result.project}/${result.stack} offline`): string {
   const mandatory = result.mandatoryCount;
   const advisory = result.violations.filter((v) => v.enforcementLevel === "advisory").length;
   return [
-    `Previewing ${result.project}/${result.stack} offline with policy pack ${result.pack.name}@${result.pack.version} (${result.pack.policies.length} policies)`,
+    `${subject} with policy pack ${result.pack.name}@${result.pack.version} (${result.pack.policies.length} policies)`,
     "",
     renderTree(result),
     "",

@@ -2,6 +2,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { pinnedActions } from "../components/github/files";
 import { repoRoot } from "./support/harness";
 
 const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
@@ -27,6 +29,23 @@ describe("README.md", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect((JSON.parse(r.stdout) as { violations: unknown[] }).violations).toEqual([]);
+  });
+
+  it("shows a deploy workflow with pinned actions, least permissions and OIDC from the production environment", () => {
+    const start = readme.indexOf("```yaml\nname: platform\n") + "```yaml\n".length;
+    expect(start).toBeGreaterThan(10);
+    const text = readme.slice(start, readme.indexOf("```\n", start));
+    const workflow = parse(text) as { permissions: unknown; jobs: Record<string, { permissions: unknown; environment?: string; steps: { uses?: string; run?: string }[] }> };
+    expect(workflow.permissions).toEqual({});
+    expect(Object.fromEntries(Object.entries(workflow.jobs).map(([id, j]) => [id, [j.permissions, j.environment]]))).toEqual({
+      "policy-check": [{ contents: "read" }, undefined],
+      "deploy-prod": [{ contents: "read", "id-token": "write" }, "production"],
+    });
+    const pins = new Map<string, string>(Object.values(pinnedActions).map((a) => [a.uses, a.tag]));
+    const uses = [...text.matchAll(/uses: (\S+) +# (v[\d.]+)/g)];
+    expect(uses.length).toBe(Object.values(workflow.jobs).flatMap((j) => j.steps.filter((s) => s.uses)).length);
+    for (const [, ref, tag] of uses) expect(pins.get(ref as string), ref).toBe(tag);
+    for (const step of Object.values(workflow.jobs).flatMap((j) => j.steps)) expect(step.run ?? "").not.toContain("${{");
   });
 
   it("links only to files that exist", () => {

@@ -15,6 +15,13 @@ export const pinnedActions = {
   setupNode: { uses: "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020", tag: "v4.4.0" },
   codeqlInit: { uses: "github/codeql-action/init@9e907b5e64f6b83e7804b09294d44122997950d6", tag: "v4.32.3" },
   codeqlAnalyze: { uses: "github/codeql-action/analyze@9e907b5e64f6b83e7804b09294d44122997950d6", tag: "v4.32.3" },
+  uploadSarif: { uses: "github/codeql-action/upload-sarif@9e907b5e64f6b83e7804b09294d44122997950d6", tag: "v4.32.3" },
+  // The delivery workflows' (delivery-workflows.ts): each SHA is the commit its release tag points
+  // to in the action's own repository, read from a clone (trivy-action's v0.36.0 is a signed tag).
+  azureLogin: { uses: "azure/login@f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca", tag: "v3.0.1" },
+  pulumi: { uses: "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d", tag: "v7.0.0" },
+  trivy: { uses: "aquasecurity/trivy-action@ed142fd0673e97e23eac54620cfb913e5ce36c25", tag: "v0.36.0" },
+  zapBaseline: { uses: "zaproxy/action-baseline@de8ad967d3548d44ef623df22cf95c3b0baf8b25", tag: "v0.15.0" },
 } as const;
 
 /** pre-commit hook repositories, frozen to the commits of their tags (`pre-commit autoupdate --freeze`). */

@@ -58,6 +58,11 @@ describe("ProtectedRepository with its defaults", () => {
         `github:RepositoryFile::${n}-file-preview-workflow`,
         `github:RepositoryFile::${n}-file-codeql-workflow`,
         `github:RepositoryFile::${n}-file-source-branch-workflow`,
+        `github:RepositoryFile::${n}-file-deploy-workflow`,
+        `github:RepositoryFile::${n}-file-model-release-workflow`,
+        `github:RepositoryFile::${n}-file-image-release-workflow`,
+        `github:RepositoryFile::${n}-file-dast-workflow`,
+        `github:RepositoryFile::${n}-file-drift-workflow`,
         `github:RepositoryFile::${n}-file-dependabot`,
         `github:RepositoryPullRequest::${n}-files-pull-request`,
         `github:RepositoryRuleset::${n}-ruleset-main`,
@@ -202,7 +207,7 @@ describe("ProtectedRepository with its defaults", () => {
       repository: `repo${counter}`,
       enabled: true,
       allowedActions: "selected",
-      allowedActionsConfig: { githubOwnedAllowed: true, verifiedAllowed: false, patternsAlloweds: ["azure/login@*", "pulumi/actions@*"] },
+      allowedActionsConfig: { githubOwnedAllowed: true, verifiedAllowed: false, patternsAlloweds: ["azure/login@*", "pulumi/actions@*", "aquasecurity/trivy-action@*", "zaproxy/action-baseline@*"] },
       shaPinningRequired: true,
     });
     expect(byName(rs, "workflow-permissions").inputs).toEqual({
@@ -218,7 +223,19 @@ describe("ProtectedRepository with its defaults", () => {
     expect(branch).toMatch(/^secure-mlops\/managed-files-[0-9a-f]{8}$/);
     const files = rs.filter((r) => r.type === "github:index/repositoryFile:RepositoryFile");
     expect(files.map((f) => [f.inputs["file"], f.inputs["branch"]])).toEqual(
-      [".github/CODEOWNERS", ".pre-commit-config.yaml", ".github/workflows/secure-mlops-preview.yml", ".github/workflows/codeql.yml", ".github/workflows/secure-mlops-source-branch.yml", ".github/dependabot.yml"].map(
+      [
+        ".github/CODEOWNERS",
+        ".pre-commit-config.yaml",
+        ".github/workflows/secure-mlops-preview.yml",
+        ".github/workflows/codeql.yml",
+        ".github/workflows/secure-mlops-source-branch.yml",
+        ".github/workflows/secure-mlops-deploy.yml",
+        ".github/workflows/secure-mlops-model-release.yml",
+        ".github/workflows/secure-mlops-image-release.yml",
+        ".github/workflows/secure-mlops-dast.yml",
+        ".github/workflows/secure-mlops-drift.yml",
+        ".github/dependabot.yml",
+      ].map(
         (f) => [f, branch],
       ),
     );
@@ -293,6 +310,7 @@ describe("when a secure default is relaxed through its argument", () => {
     allowRebaseMerge: "not a relaxation of review: rebase merges still need the same approvals",
     adminsPermission: "team roles are organization membership, outside what the pack judges",
     previewWorkflow: "the required check itself is judged by github-branch-protection-requires-status-checks",
+    deliveryWorkflows: "a team may deliver its own way; `pulumi up` with the pack judges what is deployed, and the verifier what runs",
     dependabotVersionUpdates: "version updates are hygiene; security updates are judged",
     archiveOnDestroy: "what `pulumi destroy` does is not a deployed setting",
     defaultBranch: "a name, not a setting",
@@ -403,6 +421,16 @@ describe("when an argument is invalid", () => {
     ["a variable name is reserved", () => new ProtectedRepository("b13", { ...minimal, environments: [{ name: "production", reviewerTeams: ["platform-admins"], variables: { GITHUB_TOKEN: "x" } }] }), `${R}: [environments[0].variables.GITHUB_TOKEN] must not start with GITHUB_ (reserved by GitHub), got "GITHUB_TOKEN"`],
     ["a CodeQL language needs a build", () => new ProtectedRepository("b14", { ...minimal, codeqlLanguages: ["c-cpp"] }), `${R}: [codeqlLanguages[0]] must be one of actions, javascript-typescript, python, ruby (compiled languages need a build step the managed workflow does not have), got "c-cpp"`],
     ["every action is allowed", () => new ProtectedRepository("b15", { ...minimal, allowedActions: ["*/*"] }), `${R}: [allowedActions[0]] must not allow every action`],
+    [
+      "a delivery workflow path would be expanded by the shell",
+      () => new ProtectedRepository("b15a", { ...minimal, deliveryWorkflows: { modelDir: "$(curl evil)" } }),
+      `${R}: [deliveryWorkflows.modelDir] must be a path of letters, digits, ".", "_", "/" and "-", got "$(curl evil)"`,
+    ],
+    [
+      "the release environment deploys no stack",
+      () => new ProtectedRepository("b15b", { ...minimal, deliveryWorkflows: { releaseEnvironment: "qa" } }),
+      `${R}: [deliveryWorkflows.releaseEnvironment] must be the environment of one of the stacks (staging, production), got "qa"`,
+    ],
     ["a CODEOWNERS pattern negates", () => new ProtectedRepository("b16", { ...minimal, codeOwners: [{ pattern: "!docs/", owners: ["@octo-org/docs"] }] }), `${R}: [codeOwners[0].pattern] must be a CODEOWNERS path pattern without spaces, "!" negation or "[ ]" ranges (GitHub ignores those), got "!docs/"`],
     [
       "the managed files' branch is protected",

@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { deliveryWorkflowDefaults, type DeliveryWorkflowOptions } from "../delivery-workflows";
 import { defaultCodeOwners, defaultPreCommitConfig, githubActionsAppId, managedCheckNames, type CodeOwnerRule } from "../files";
 
 export const protectedRepositoryType = "secure-mlops:github:ProtectedRepository";
@@ -129,6 +130,12 @@ export interface ProtectedRepositoryArgs {
   readonly preCommitConfig?: string;
   /** Manage .github/workflows/secure-mlops-preview.yml, the required policy preview. @default true */
   readonly previewWorkflow?: boolean;
+  /**
+   * Manage the delivery workflows (deploy, model release, image release, DAST, drift; see
+   * docs/workflows.md), each field overriding `deliveryWorkflowDefaults`; `false` writes none.
+   * @default deliveryWorkflowDefaults: staging from main, prod from production, a runner labelled secure-mlops-vnet
+   */
+  readonly deliveryWorkflows?: Partial<DeliveryWorkflowOptions> | false;
   /** Manage .github/dependabot.yml (version updates for the pinned actions and pip). @default true */
   readonly dependabotVersionUpdates?: boolean;
   /**
@@ -155,7 +162,8 @@ export const protectedRepositoryDefaults = {
   vulnerabilityAlerts: true,
   dependabotSecurityUpdates: true,
   codeqlLanguages: ["actions", "python"] as readonly string[],
-  allowedActions: ["azure/login@*", "pulumi/actions@*"] as readonly string[],
+  // GitHub's own actions are allowed besides; these are the delivery workflows' others.
+  allowedActions: ["azure/login@*", "pulumi/actions@*", "aquasecurity/trivy-action@*", "zaproxy/action-baseline@*"] as readonly string[],
   shaPinningRequired: true,
   defaultWorkflowPermissions: "read",
   actionsCanApprovePullRequests: false,
@@ -164,6 +172,7 @@ export const protectedRepositoryDefaults = {
   allowRebaseMerge: false,
   deleteBranchOnMerge: true,
   previewWorkflow: true,
+  deliveryWorkflows: deliveryWorkflowDefaults as DeliveryWorkflowOptions | false,
   dependabotVersionUpdates: true,
   managedFilesBranchPrefix: "secure-mlops/managed-files",
   archiveOnDestroy: true,
@@ -226,6 +235,8 @@ export interface ResolvedProtectedRepositoryArgs {
   readonly codeOwners: readonly CodeOwnerRule[];
   readonly preCommitConfig: string;
   readonly previewWorkflow: boolean;
+  /** The delivery workflows' options, or false for none. */
+  readonly deliveryWorkflows: DeliveryWorkflowOptions | false;
   readonly dependabotVersionUpdates: boolean;
   readonly managedFilesBranchPrefix: string;
   readonly archiveOnDestroy: boolean;
@@ -267,6 +278,7 @@ export function resolveProtectedRepositoryArgs(name: string, args: ProtectedRepo
     codeOwners: args.codeOwners ?? defaultCodeOwners(args.owner, args.teams.developers, args.teams.admins),
     preCommitConfig: args.preCommitConfig ?? defaultPreCommitConfig(),
     previewWorkflow: args.previewWorkflow ?? d.previewWorkflow,
+    deliveryWorkflows: args.deliveryWorkflows === false ? false : { ...deliveryWorkflowDefaults, ...(args.deliveryWorkflows ?? {}) },
     dependabotVersionUpdates: args.dependabotVersionUpdates ?? d.dependabotVersionUpdates,
     managedFilesBranchPrefix: args.managedFilesBranchPrefix ?? d.managedFilesBranchPrefix,
     archiveOnDestroy: args.archiveOnDestroy ?? d.archiveOnDestroy,

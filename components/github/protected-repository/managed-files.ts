@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
+import { deliveryWorkflows } from "../delivery-workflows";
 import { codeOwnersFile, codeqlWorkflow, dependabotConfig, previewWorkflow, sourceBranchWorkflow } from "../files";
 import { branchPatternProblem } from "../validation";
 import type { ResolvedProtectedRepositoryArgs } from "./args";
@@ -12,7 +13,7 @@ function contentHash(files: readonly { path: string; content: string }[]): strin
   return h.digest("hex").slice(0, 8);
 }
 
-/** The files the component manages: CODEOWNERS, pre-commit, and the workflows the rules require. */
+/** The files the component manages: CODEOWNERS, pre-commit, the workflows the rules require, and the delivery workflows. */
 function managedFiles(a: ResolvedProtectedRepositoryArgs): { key: string; path: string; content: string }[] {
   const sourceRules = a.branches
     .filter((r) => r.protected && r.sourceBranches !== undefined)
@@ -27,6 +28,7 @@ function managedFiles(a: ResolvedProtectedRepositoryArgs): { key: string; path: 
   if (sourceRules.length > 0) {
     files.push({ key: "source-branch-workflow", path: ".github/workflows/secure-mlops-source-branch.yml", content: sourceBranchWorkflow(sourceRules) });
   }
+  if (a.deliveryWorkflows !== false) files.push(...deliveryWorkflows(a.deliveryWorkflows));
   if (a.dependabotVersionUpdates) files.push({ key: "dependabot", path: ".github/dependabot.yml", content: dependabotConfig() });
   return files;
 }

@@ -1,4 +1,5 @@
 import { checker } from "../../lib/errors";
+import { deliveryWorkflowDefaults, type DeliveryWorkflowOptions } from "../delivery-workflows";
 import { validateProtectedEnvironmentArgs } from "../protected-environment";
 import {
   branchPatternProblem,
@@ -19,6 +20,31 @@ import {
   protectedRepositoryType,
   type ProtectedRepositoryArgs,
 } from "./args";
+
+/** Words the delivery workflows write unquoted into YAML and shell lines: no quoting, no expansion. */
+const plainWord = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
+
+function validateDeliveryWorkflows(check: ReturnType<typeof checker>, given: Partial<DeliveryWorkflowOptions>): void {
+  const o = { ...deliveryWorkflowDefaults, ...given };
+  const plain = (value: unknown, at: string, what: string): void =>
+    check(typeof value === "string" && plainWord.test(value) && !value.includes(".."), `deliveryWorkflows.${at}`, `must be ${what} of letters, digits, ".", "_", "/" and "-", got ${JSON.stringify(value)}`);
+  check(o.stacks.length > 0, "deliveryWorkflows.stacks", "must name at least one stack to deploy");
+  o.stacks.forEach((s, i) => {
+    plain(s.stack, `stacks[${i}].stack`, "a stack name");
+    plain(s.environment, `stacks[${i}].environment`, "an environment name");
+    plain(s.branch, `stacks[${i}].branch`, "a branch name");
+    plain(s.policyConfig, `stacks[${i}].policyConfig`, "a path");
+  });
+  const environments = o.stacks.map((s) => s.environment);
+  check(new Set(o.stacks.map((s) => s.stack)).size === o.stacks.length, "deliveryWorkflows.stacks", "names a stack twice");
+  check(new Set(environments).size === environments.length, "deliveryWorkflows.stacks", "names an environment twice");
+  check(environments.includes(o.releaseEnvironment), "deliveryWorkflows.releaseEnvironment", `must be the environment of one of the stacks (${environments.join(", ")}), got "${o.releaseEnvironment}"`);
+  check(o.privateRunner.length > 0, "deliveryWorkflows.privateRunner", "must give the labels of a runner inside the platform's network");
+  o.privateRunner.forEach((label, i) => plain(label, `privateRunner[${i}]`, "a runner label"));
+  plain(o.modelDir, "modelDir", "a path");
+  plain(o.imageContext, "imageContext", "a path");
+  plain(o.attestationPolicy, "attestationPolicy", "a path");
+}
 
 const actionPattern = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.*/-]*(@[A-Za-z0-9_.*/-]+)?$/;
 const codeOwnerHandle = /^(@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(\/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$/;
@@ -137,6 +163,7 @@ export function validateProtectedRepositoryArgs(name: string, args: ProtectedRep
     );
   });
   check(args.preCommitConfig === undefined || args.preCommitConfig.trim().length > 0, "preCommitConfig", "must not be empty");
+  if (args.deliveryWorkflows !== false) validateDeliveryWorkflows(check, args.deliveryWorkflows ?? {});
 
   const prefix = args.managedFilesBranchPrefix ?? d.managedFilesBranchPrefix;
   const prefixParsed = branchPatternProblem(`${prefix}-00000000`);
