@@ -76,6 +76,13 @@ const prefixPattern = /^[a-z0-9][a-z0-9-]{0,19}$/;
 const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$/;
 const minReasonLength = 20;
 
+/** True for an ISO 8601 UTC timestamp naming a real instant (Date.parse rolls 2027-02-30 over into March; this does not). */
+function isUtcTimestamp(value: string): boolean {
+  if (!isoUtc.test(value)) return false;
+  const at = Date.parse(value);
+  return !Number.isNaN(at) && new Date(at).toISOString().slice(0, 19) === value.slice(0, 19);
+}
+
 /** Checks the arguments before any child exists; throws `ComponentArgumentError` naming the first bad one. */
 export function validateGovernanceAssignmentsArgs(args: GovernanceAssignmentsArgs): void {
   const check = checker(governanceAssignmentsType);
@@ -109,7 +116,7 @@ export function validateGovernanceAssignmentsArgs(args: GovernanceAssignmentsArg
       `${at}.category`,
       `must be "Waiver" or "Mitigated", got "${String(ex.category)}"`,
     );
-    check(isoUtc.test(ex.expiresOn) && !Number.isNaN(Date.parse(ex.expiresOn)), `${at}.expiresOn`, `must be an ISO 8601 UTC timestamp like 2027-03-31T00:00:00Z, got "${ex.expiresOn}"`);
+    check(isUtcTimestamp(ex.expiresOn), `${at}.expiresOn`, `must be an ISO 8601 UTC timestamp like 2027-03-31T00:00:00Z, got "${ex.expiresOn}"`);
     check(ex.reason.trim().length >= minReasonLength, `${at}.reason`, `must say why the exemption exists and who accepted the risk (at least ${minReasonLength} characters)`);
     (ex.policyDefinitionReferenceIds ?? []).forEach((ref, j) =>
       check(builtIn?.kind === "initiative", `${at}.policyDefinitionReferenceIds[${j}]`, `"${ref}" names a member, and "${ex.assignment}" is not an initiative`),
