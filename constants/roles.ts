@@ -29,6 +29,8 @@ export const builtInRoles = {
   // Azure Policy remediation: the roles the AKS add-on DeployIfNotExists definition (a8eff44f) names.
   "Azure Kubernetes Service Contributor Role": "ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8",
   "Azure Kubernetes Service Policy Add-on Deployment": "18ed5180-3e48-46fd-8541-4ea054d57064",
+  // Creates the platform's Azure Policy assignments and exemptions (Contributor cannot).
+  "Resource Policy Contributor": "36243c78-bf99-498c-9df9-86d9f8d28608",
   Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
   Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
