@@ -10,6 +10,15 @@ export type { SecureRegistryArgs, RegistryRole, RegistryCustomerManagedKey } fro
 export { DefenderPlans, DefenderPlan, defenderPlansDefaults, defenderPlansType } from "./azure/defender-plans";
 export type { DefenderPlansArgs } from "./azure/defender-plans";
 export {
+  GovernanceAssignments,
+  GovernanceEnforcement,
+  ExemptionCategory,
+  governanceAssignmentsDefaults,
+  governanceAssignmentsType,
+  validateGovernanceAssignmentsArgs,
+} from "./azure/governance-assignments";
+export type { GovernanceAssignmentsArgs, GovernanceExemptionSpec } from "./azure/governance-assignments";
+export {
   SecureAksCluster,
   secureAksClusterDefaults,
   secureAksClusterType,

@@ -26,6 +26,11 @@ export const builtInRoles = {
   "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
   "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
   "Azure AI Enterprise Network Connection Approver": "b556d68e-0be0-4f35-a333-ad7ee1ce17ea",
+  // Azure Policy remediation: the roles the AKS add-on DeployIfNotExists definition (a8eff44f) names.
+  "Azure Kubernetes Service Contributor Role": "ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8",
+  "Azure Kubernetes Service Policy Add-on Deployment": "18ed5180-3e48-46fd-8541-4ea054d57064",
+  // Creates the platform's Azure Policy assignments and exemptions (Contributor cannot).
+  "Resource Policy Contributor": "36243c78-bf99-498c-9df9-86d9f8d28608",
   Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
   Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",

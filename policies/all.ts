@@ -1,5 +1,6 @@
 import type { Policy } from "@pulumi/policy";
 import { authorizationPolicies } from "./authorization";
+import { azurePolicyGovernancePolicies } from "./authorization-policy";
 import { containerRegistryPolicies } from "./containerregistry";
 import { containerServicePolicies } from "./containerservice";
 import { defenderPolicies } from "./defender";
@@ -38,6 +39,7 @@ export const allPolicies: readonly Policy[] = [
   ...storagePolicies,
   ...monitoringPolicies,
   ...authorizationPolicies,
+  ...azurePolicyGovernancePolicies,
   ...entraPolicies,
   ...githubRepositoryPolicies,
   ...githubRulesetPolicies,

@@ -224,7 +224,7 @@ export const clusterAzurePolicyAddon: ResourceValidationPolicy = {
     atlas: ["AML.M0019"],
     nist: ["GOVERN-1.4"],
     checkov: ["CKV_AZURE_116"],
-    azurePolicy: ["0a15ec92-a229-4763-bb14-0ea34a568f8d"],
+    azurePolicy: ["0a15ec92-a229-4763-bb14-0ea34a568f8d", "a8eff44f-8c92-45c3-a3fb-9880802d67a7"],
     tags: ["containerservice", "aks:K9"],
   }),
   validateResource: validateResourceOfType(containerservice.ManagedCluster, (cluster, _args, report) => {

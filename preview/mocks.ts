@@ -136,6 +136,16 @@ const armShapes: Readonly<Record<string, ArmShape>> = {
     nameInput: "roleDefinitionId",
     scope: { input: "scope" },
   },
+  "authorization:PolicyAssignment": {
+    path: "Microsoft.Authorization/policyAssignments",
+    nameInput: "policyAssignmentName",
+    scope: { input: "scope" },
+  },
+  "authorization:PolicyExemption": {
+    path: "Microsoft.Authorization/policyExemptions",
+    nameInput: "policyExemptionName",
+    scope: { input: "scope" },
+  },
   "authorization:ManagementLockByScope": {
     path: "Microsoft.Authorization/locks",
     nameInput: "lockName",

@@ -1,6 +1,7 @@
 import Ajv, { type ErrorObject, type JSONSchemaType } from "ajv";
 import { builtInRoles } from "../constants/roles";
 import { githubManagementProblem, githubManagementSchemaProperties, type GithubManagementConfig } from "./github-config";
+import { governanceConfigSchema, type GovernanceConfig } from "./governance-config";
 import { mlWorkspaceConfigProblem, mlWorkspaceConfigSchema, type MlWorkspaceConfig } from "./ml-workspace-config";
 import { ConfigError } from "./errors";
 
@@ -125,6 +126,8 @@ export interface PlatformConfig {
   readonly mlWorkspace?: MlWorkspaceConfig;
   /** The AKS cluster and the attestation verifier on it; left out, the stack has no cluster. */
   readonly aks?: AksConfig;
+  /** The Azure Policy assignments' enforcement and exemptions over the profile (stacks/governance-config.ts). */
+  readonly governance?: GovernanceConfig;
 }
 
 const cidr = "^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}/([0-9]|[12]\\d|3[0-2])$";
@@ -229,6 +232,7 @@ export const platformConfigSchema: JSONSchemaType<PlatformConfig> = {
       },
     },
     mlWorkspace: { ...mlWorkspaceConfigSchema, nullable: true },
+    governance: { ...governanceConfigSchema, nullable: true },
     aks: {
       type: "object",
       nullable: true,

@@ -81,6 +81,14 @@ export function createPlatformIdentity(name: string, parent: pulumi.Resource, ar
           description: `pulumi up of the ${config.environment} platform from GitHub Actions`,
         },
         {
+          // Contributor has no Microsoft.Authorization writes: the governance assignments and their
+          // exemptions need this role on the same resource group.
+          name: "policy-assignments",
+          role: "Resource Policy Contributor",
+          scope: args.resourceGroupId,
+          description: `the ${config.environment} platform's Azure Policy assignments and exemptions`,
+        },
+        {
           name: "role-assignments",
           role: "Role Based Access Control Administrator",
           scope: args.resourceGroupId,

@@ -3,9 +3,10 @@ import * as network from "@pulumi/azure-native/network";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import * as tls from "@pulumi/tls";
-import { AksMlInference, AttestationVerifier, DefenderPlans, SecureAksCluster, SecureRegistry, mlWorkspaceType, secureRegistryType, type MlWorkspace } from "../components";
+import { AksMlInference, AttestationVerifier, DefenderPlans, SecureAksCluster, SecureRegistry, mlWorkspaceType, secureRegistryType, type GovernanceAssignments, type MlWorkspace } from "../components";
 import type { PlatformConfig } from "./config";
 import { createPlatformGithub, type PlatformGithub } from "./github";
+import { createPlatformGovernance, governanceRemediationRoles } from "./governance";
 import { createPlatformIdentity, type PlatformIdentity } from "./identity";
 import { createPlatformMlWorkspace, mlWorkloadRoles } from "./ml-workspace";
 import { environmentProfiles } from "./profiles";
@@ -32,6 +33,8 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
   readonly verifier?: AttestationVerifier;
   /** Azure ML serving on the cluster, when configured. */
   readonly mlInference?: AksMlInference;
+  /** Azure Policy assignments that keep enforcing after deployment what the pack checks before it. */
+  readonly governance: GovernanceAssignments;
   /** Entra ID groups with their roles, and the GitHub Actions deployer of this environment. */
   readonly identity: PlatformIdentity;
   /** The GitHub repository (in the stack that owns it) and this stack's GitHub environment. */
@@ -226,6 +229,13 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
       );
     }
 
+    this.governance = createPlatformGovernance(`${name}-governance`, this, {
+      config,
+      profile,
+      resourceGroupId: group.id,
+      clusterId: this.aks?.clusterId,
+    });
+
     // Scopes of the access table (components/azuread/access-groups.ts): each persona's roles go
     // on the narrowest of these. Add a component's resources here (workspace, keyVault,
     // storageAccount, storageContainer) when it joins the platform, and the roles it grants its
@@ -240,7 +250,7 @@ export class SecureMlopsPlatform extends pulumi.ComponentResource {
         keyVault: this.mlWorkspace.keyVaultId,
         storageAccount: this.mlWorkspace.storageAccountId,
       },
-      workloadRoles: mlWorkloadRoles,
+      workloadRoles: [...mlWorkloadRoles, ...governanceRemediationRoles],
     });
 
     // The repository and its branch rules in one stack (prod by default); in every stack, the

@@ -1,4 +1,5 @@
 import type { Environment, RegistryConfig } from "./config";
+import type { GovernanceConfig } from "./governance-config";
 import type { MlWorkspaceConfig } from "./ml-workspace-config";
 
 /**
@@ -25,6 +26,11 @@ export interface EnvironmentProfile {
     readonly waitTimerMinutes: number;
     readonly deploymentBranches: readonly string[];
   };
+  /**
+   * The Azure Policy assignments (stacks/governance.ts): dev only reports; staging and prod deny
+   * where a definition allows it, and keep in audit what their pack config relaxes.
+   */
+  readonly governance: Required<Pick<GovernanceConfig, "enforcement">> & Pick<GovernanceConfig, "auditOnly">;
 }
 
 export const environmentProfiles: Readonly<Record<Environment, EnvironmentProfile>> = {
@@ -38,6 +44,7 @@ export const environmentProfiles: Readonly<Record<Environment, EnvironmentProfil
     },
     // Feature branches never deploy (the branch table); dev takes main, approved by a developer.
     github: { reviewers: "developers", waitTimerMinutes: 0, deploymentBranches: ["main"] },
+    governance: { enforcement: "audit" },
   },
   staging: {
     registry: { zoneRedundancy: true, publicNetworkAccess: false, untaggedRetentionDays: 7 },
@@ -48,6 +55,8 @@ export const environmentProfiles: Readonly<Record<Environment, EnvironmentProfil
       computeClusters: [{ name: "cpu-cluster", vmSize: "Standard_DS3_v2", maxNodes: 4 }],
     },
     github: { reviewers: "admins", waitTimerMinutes: 0, deploymentBranches: ["main"] },
+    // policies/config/staging.json makes kubernetes-workload-probes advisory.
+    governance: { enforcement: "enforce", auditOnly: ["k8s-probes"] },
   },
   prod: {
     registry: { zoneRedundancy: true, publicNetworkAccess: false, untaggedRetentionDays: 7, lock: "CanNotDelete" },
@@ -60,5 +69,6 @@ export const environmentProfiles: Readonly<Record<Environment, EnvironmentProfil
     },
     // A quarter of an hour between approval and deployment, to cancel a mistaken one.
     github: { reviewers: "admins", waitTimerMinutes: 15, deploymentBranches: ["production"] },
+    governance: { enforcement: "enforce" },
   },
 };

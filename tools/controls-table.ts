@@ -2,14 +2,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Policy } from "@pulumi/policy";
 import { allPolicies } from "../policies/all";
+import { afterDeployment, type AzurePolicyDefinitionRef } from "../policies/lib/after-deployment";
 import { azurePolicyNames } from "../policies/lib/azure-policy-names";
 import { tagPrefix } from "../policies/lib/frameworks";
 import { idsWithPrefix } from "../policies/lib/metadata";
 
 /**
  * The control table of policies/README.md, generated from the policies' own metadata (every
- * policy of `all.ts`: description, name, Checkov ids, Azure Policy definitions, ATLAS and NIST
- * mappings, GitHub posture tool ids), so it cannot drift from the pack. Run it without npm:
+ * policy of `all.ts`: description, name, Checkov ids, Azure Policy definitions, the built-ins
+ * assigned after deployment (`policies/lib/after-deployment.ts`), ATLAS and NIST mappings, GitHub
+ * posture tool ids), so it cannot drift from the pack. Run it without npm:
  *
  *   npx tsx tools/controls-table.ts           rewrites the table in policies/README.md
  *   npx tsx tools/controls-table.ts --check   exits 1 when the README's table is stale
@@ -29,6 +31,12 @@ function list(items: readonly string[]): string {
 
 function azurePolicyCell(ids: readonly string[]): string {
   return list(ids.map((id) => (azurePolicyNames[id] ? `\`${id}\` ${cell(azurePolicyNames[id])}` : `\`${id}\``)));
+}
+
+/** What enforces the control once deployed: the assigned built-ins, or a plain statement that nothing does. */
+function afterDeploymentCell(refs: readonly AzurePolicyDefinitionRef[] | undefined): string {
+  if (refs === undefined || refs.length === 0) return "no built-in assigned";
+  return list(refs.map((r) => `\`${r.id.split("/").pop() ?? r.id}\` ${cell(r.displayName)}${r.kind === "initiative" ? " (initiative)" : ""}`));
 }
 
 function kindOf(policy: Policy): string {
@@ -51,15 +59,26 @@ export function renderControlsTable(policies: readonly Policy[] = allPolicies): 
       `\`${p.name}\` (${kindOf(p)}, ${p.severity ?? "—"})`,
       list(idsWithPrefix(tags, tagPrefix.checkov)),
       azurePolicyCell(idsWithPrefix(tags, tagPrefix.azurePolicy)),
+      afterDeploymentCell(afterDeployment[p.name]),
       list([...atlas, ...nist]),
       list(others),
     ];
   });
   const checkov = new Set(policies.flatMap((p) => idsWithPrefix(p.tags, tagPrefix.checkov)));
   const azure = new Set(policies.flatMap((p) => idsWithPrefix(p.tags, tagPrefix.azurePolicy)));
-  const header = ["Control", "Policy (kind, severity)", "Checkov", "Azure Policy definition", "MITRE ATLAS / NIST AI RMF", "GitHub posture tools"];
+  const assigned = new Set(policies.flatMap((p) => (afterDeployment[p.name] ?? []).map((r) => r.id)));
+  const header = [
+    "Control",
+    "Policy (kind, severity)",
+    "Checkov",
+    "Azure Policy definition",
+    "After deployment (assigned built-in)",
+    "MITRE ATLAS / NIST AI RMF",
+    "GitHub posture tools",
+  ];
   return [
-    `${policies.length} policies; ${checkov.size} Checkov checks and ${azure.size} Azure Policy built-in definitions covered.`,
+    `${policies.length} policies; ${checkov.size} Checkov checks and ${azure.size} Azure Policy built-in definitions covered; ` +
+      `${assigned.size} built-ins assigned after deployment (GovernanceAssignments).`,
     "",
     `| ${header.join(" | ")} |`,
     `|${header.map(() => "---").join("|")}|`,

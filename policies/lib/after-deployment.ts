@@ -1,38 +1,107 @@
+import { azurePolicyBuiltIns, builtInDefinitionId, type AzurePolicyBuiltIn } from "../../constants/azure-policy-builtins";
+
 /**
- * The Azure Policy built-ins that keep enforcing, after deployment, what a pack policy checks
- * before it: keyed by pack policy name, each with the definitions (or initiatives) an assignment
- * names. Data only; the report prints the pairs.
- *
- * Ids and display names from the Azure/azure-policy repository (built-in definitions and
- * `policySetDefinitions/Kubernetes` @f4a50bac), as the control catalogue lists them in its
- * Azure Policy sections (Machine Learning, Container Registry, Key Vault, Storage, AKS, and the
- * pod-security initiatives).
+ * Before deployment the pack refuses a configuration; after deployment the Azure Policy
+ * assignments of `GovernanceAssignments` keep refusing (or flagging) it. This table says, for
+ * each pack policy, which of those built-ins enforce the same control, so a reviewer sees both
+ * halves of every control (policies/README.md prints it). It is built from the same rows the
+ * component assigns (`constants/azure-policy-builtins.ts`, Azure/azure-policy @f4a50bac), by key,
+ * so the table and the assignments cannot disagree. A policy without a built-in twin has no entry.
  */
+
 export interface AzurePolicyDefinitionRef {
+  /** Full resource id, e.g. /providers/Microsoft.Authorization/policyDefinitions/<guid> or .../policySetDefinitions/<guid>. */
   readonly id: string;
   readonly displayName: string;
   readonly kind: "definition" | "initiative";
 }
 
-const definition = (id: string, displayName: string): AzurePolicyDefinitionRef => ({ id, displayName, kind: "definition" });
-const initiative = (id: string, displayName: string): AzurePolicyDefinitionRef => ({ id, displayName, kind: "initiative" });
+/** Pack policy name -> keys of the assigned built-ins (constants/azure-policy-builtins.ts). */
+const assignmentsByPolicy: Readonly<Record<string, readonly string[]>> = {
+  "azure-containerregistry-registry-admin-user-disabled": ["acr-admin-user-disabled"],
+  "azure-containerregistry-registry-anonymous-pull-disabled": ["acr-anonymous-pull-disabled"],
+  "azure-containerregistry-registry-public-network-disabled": ["acr-public-network-disabled"],
+  "azure-containerregistry-registry-premium-sku": ["acr-private-link-sku"],
+  "azure-containerregistry-registry-export-disabled": ["acr-exports-disabled"],
+  "azure-containerregistry-registry-arm-token-auth-disabled": ["acr-arm-token-auth-disabled"],
+  "azure-containerregistry-token-forbidden": ["acr-repository-tokens-disabled"],
+  "azure-containerregistry-cache-rule-forbidden": ["acr-cache-rules-prevented"],
 
-const podSecurityRestricted = initiative("42b8ef37-b724-4e24-bbc8-7a7708edfe00", "Kubernetes cluster pod security restricted standards for Linux-based workloads");
+  "azure-monitor-diagnostic-settings-present": ["mlw-resource-logs", "kv-resource-logs"],
+  "azure-network-private-endpoint-present": ["mlw-private-link"],
+  "azure-machinelearningservices-workspace-public-network-disabled": ["mlw-public-network-disabled", "mlw-public-network-modify"],
+  "azure-machinelearningservices-workspace-managed-network-isolation": ["mlw-approved-outbound-only"],
+  "azure-machinelearningservices-workspace-customer-managed-key": ["mlw-customer-managed-key"],
+  "azure-machinelearningservices-workspace-user-assigned-identity": ["mlw-user-assigned-identity"],
+  "azure-machinelearningservices-compute-local-auth-disabled": ["mlc-local-auth-disabled", "mlc-local-auth-modify"],
+  "azure-machinelearningservices-compute-instance-idle-shutdown": ["mlc-idle-shutdown"],
 
-export const afterDeployment: Readonly<Record<string, readonly AzurePolicyDefinitionRef[]>> = {
-  "azure-containerregistry-registry-admin-user-disabled": [definition("dc921057-6b28-4fbe-9b83-f7bec05db6c2", "Container registries should have local admin account disabled")],
-  "azure-containerregistry-registry-anonymous-pull-disabled": [definition("9f2dea28-e834-476c-99c5-3507b4728395", "Container registries should have anonymous authentication disabled")],
-  "azure-containerregistry-registry-public-network-disabled": [definition("0fdf0491-d080-4575-b627-ad0e843cba0f", "Public network access should be disabled for Container registries")],
-  "azure-machinelearningservices-workspace-public-network-disabled": [
-    definition("438c38d2-3772-465a-a9cc-7a6666a275ce", "Azure Machine Learning Workspaces should disable public network access"),
-  ],
-  "azure-machinelearningservices-workspace-managed-network-isolation": [
-    definition("6ddb1705-c8cf-450e-aa4b-19ad6703c440", "Azure Machine Learning and Ai Studio should use Allow Only Approved Outbound Managed Vnet mode"),
-  ],
-  "azure-keyvault-vault-public-network-disabled": [definition("405c5871-3e91-4644-8a63-58e19d68ff5b", "Azure Key Vault should disable public network access")],
-  "azure-storage-account-public-network-disabled": [definition("b2982f36-99f2-4db5-8eff-283140c09693", "Storage accounts should disable public network access")],
-  "azure-storage-account-shared-key-disabled": [definition("8c6a50c6-9ffd-4ae7-986f-5fa6111f9a54", "Storage accounts should prevent shared key access")],
-  "azure-containerservice-managedcluster-private-api-server": [definition("040732e8-d947-40b8-95d6-854c95024bf8", "Azure Kubernetes Service Private Clusters should be enabled")],
-  "azure-containerservice-managedcluster-local-accounts-disabled": [definition("993c2fcd-2b29-49d2-9eb0-df2c3a730c32", "AKS Clusters should have local authentication methods disabled")],
-  "kubernetes-pod-security-privileged": [definition("95edb821-ddaf-4404-9732-666045e056b4", "Kubernetes cluster should not allow privileged containers"), podSecurityRestricted],
+  "azure-containerservice-managedcluster-private-api-server": ["aks-private-cluster"],
+  "azure-containerservice-managedcluster-run-command-disabled": ["aks-command-invoke-disabled"],
+  "azure-containerservice-managedcluster-local-accounts-disabled": ["aks-local-accounts-disabled"],
+  "azure-containerservice-managedcluster-entra-azure-rbac": ["aks-entra-integration", "aks-kubernetes-rbac"],
+  "azure-containerservice-managedcluster-workload-identity": ["aks-workload-identity"],
+  "azure-containerservice-managedcluster-managed-identity": ["aks-managed-identity"],
+  "azure-containerservice-managedcluster-azure-policy-addon": ["aks-policy-addon", "aks-policy-addon-deploy"],
+  "azure-containerservice-managedcluster-defender-sensor": ["aks-defender-profile"],
+  "azure-containerservice-managedcluster-network-policy": ["aks-azure-cni"],
+  "azure-containerservice-managedcluster-auto-upgrade": ["aks-cluster-auto-upgrade", "aks-node-os-auto-upgrade"],
+  "azure-containerservice-managedcluster-image-cleaner": ["aks-image-cleaner"],
+  "azure-containerservice-agentpool-encryption-at-host": ["aks-encryption-at-host"],
+  "azure-containerservice-agentpool-ssh-disabled": ["aks-node-ssh-disabled"],
+
+  "azure-keyvault-vault-rbac-authorization": ["kv-rbac-authorization"],
+  "azure-keyvault-vault-purge-protection": ["kv-purge-protection"],
+  "azure-keyvault-vault-soft-delete": ["kv-soft-delete"],
+  "azure-keyvault-vault-public-network-disabled": ["kv-public-network-disabled", "kv-firewall-enabled"],
+  "azure-keyvault-key-expiration": ["kv-key-expiration"],
+  "azure-keyvault-key-hsm-backed": ["kv-key-hsm-backed"],
+  "azure-keyvault-secret-expiration": ["kv-secret-expiration"],
+
+  "azure-storage-account-https-only": ["st-secure-transfer"],
+  "azure-storage-account-minimum-tls": ["st-minimum-tls"],
+  "azure-storage-account-blob-public-access-disabled": ["st-blob-public-access-disallowed"],
+  "azure-storage-account-public-network-disabled": ["st-public-network-disabled"],
+  "azure-storage-account-network-default-deny": ["st-network-restricted"],
+  "azure-storage-account-shared-key-disabled": ["st-shared-key-disabled"],
+  "azure-storage-account-infrastructure-encryption": ["st-infrastructure-encryption"],
+  "azure-storage-account-cross-tenant-replication-disabled": ["st-cross-tenant-replication-disabled"],
+  "azure-storage-account-customer-managed-key": ["st-customer-managed-key"],
+
+  "azure-applicationinsights-component-workspace-based": ["appi-workspace-based"],
+  "azure-applicationinsights-component-local-auth-disabled": ["appi-local-auth-disabled"],
+  "azure-applicationinsights-component-public-network-disabled": ["appi-public-network-disabled"],
+
+  // The restricted initiative covers these checks of the Pod Security Standards.
+  "kubernetes-pod-security-host-namespaces": ["k8s-pod-security-restricted"],
+  "kubernetes-pod-security-privileged": ["k8s-pod-security-restricted"],
+  "kubernetes-pod-security-capabilities-baseline": ["k8s-pod-security-restricted"],
+  "kubernetes-pod-security-host-ports": ["k8s-pod-security-restricted"],
+  "kubernetes-pod-security-seccomp-profile-baseline": ["k8s-pod-security-restricted"],
+  "kubernetes-pod-security-restricted-volumes": ["k8s-pod-security-restricted"],
+  "kubernetes-pod-security-allow-privilege-escalation": ["k8s-pod-security-restricted"],
+  "kubernetes-pod-security-run-as-non-root": ["k8s-pod-security-restricted"],
+  "kubernetes-pod-security-run-as-user": ["k8s-pod-security-restricted"],
+  "kubernetes-pod-security-seccomp-profile-restricted": ["k8s-pod-security-restricted"],
+  "kubernetes-pod-security-capabilities-restricted": ["k8s-pod-security-restricted"],
+  "kubernetes-workload-image-digest": ["k8s-no-latest-tag"],
+  "kubernetes-workload-namespace": ["k8s-no-default-namespace"],
+  "kubernetes-workload-service-account-token": ["k8s-no-automount-token"],
+  "kubernetes-workload-probes": ["k8s-probes"],
+  "kubernetes-rbac-no-wildcards": ["k8s-minimal-wildcard-roles"],
 };
+
+function refOf(key: string): AzurePolicyDefinitionRef {
+  const builtIn: AzurePolicyBuiltIn | undefined = azurePolicyBuiltIns.find((b) => b.key === key);
+  // A typo here must fail when the module loads, not print an empty cell.
+  if (builtIn === undefined) throw new Error(`policies/lib/after-deployment.ts: no built-in "${key}" in constants/azure-policy-builtins.ts`);
+  return { id: builtInDefinitionId(builtIn), displayName: builtIn.displayName, kind: builtIn.kind };
+}
+
+/** For each pack policy name, the built-in definitions that enforce the same control after deployment. */
+export const afterDeployment: Readonly<Record<string, readonly AzurePolicyDefinitionRef[]>> = Object.fromEntries(
+  Object.entries(assignmentsByPolicy).map(([policy, keys]) => [policy, keys.map(refOf)]),
+);
+
+/** The keys behind `afterDeployment`, for tests that tie the table to the assignments. */
+export const afterDeploymentKeys: Readonly<Record<string, readonly string[]>> = assignmentsByPolicy;

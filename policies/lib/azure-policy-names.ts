@@ -87,6 +87,7 @@ export const azurePolicyNames: Readonly<Record<string, string>> = {
   "a3dc4946-dba6-43e6-950d-f96532848c9f": "Kubernetes clusters should use the cluster-admin role only when required",
   "a6abeaec-4d90-4a02-805f-6b26c4d3fbe9": "Azure Key Vaults should use private link",
   "a6f9a2d0-cff7-4855-83ad-4cd750666512": "Configure Azure Machine Learning Computes to disable local authentication methods",
+  "a8eff44f-8c92-45c3-a3fb-9880802d67a7": "Deploy Azure Policy Add-on to Azure Kubernetes Service clusters",
   "a9b426fe-8856-4945-8600-18c5dd1cca2a": "Configure container registries to disable repository scoped access token",
   "ac4a19c2-fa67-49b4-8ae5-0b2e78c49457": "Role-Based Access Control (RBAC) should be used on Kubernetes Services",
   "af3c26b2-6fad-493e-9236-9c68928516ab": "Azure Kubernetes Service Clusters should enable Image Cleaner",

@@ -34,6 +34,24 @@ describe("the offline mocks answer like Azure", () => {
     const pricing = await create("azure-native:security:Pricing", "defender", { pricingName: "Containers", pricingTier: "Standard", scopeId: sub });
     expect(pricing.id).toBe(`${sub}/providers/Microsoft.Security/pricings/Containers`);
   });
+  it("puts policy assignments and exemptions at their scope, and gives a remediating assignment its identity's principal", async () => {
+    const scope = `${sub}/resourceGroups/rg-team`;
+    const a = await create("azure-native:authorization:PolicyAssignment", "gov-addon", {
+      scope,
+      policyAssignmentName: "smlops-prod-aks-policy-addon-deploy",
+      policyDefinitionId: "/providers/Microsoft.Authorization/policyDefinitions/a8eff44f-8c92-45c3-a3fb-9880802d67a7",
+      identity: { type: "SystemAssigned" },
+      location: "westeurope",
+    });
+    expect(a.id).toBe(`${scope}/providers/Microsoft.Authorization/policyAssignments/smlops-prod-aks-policy-addon-deploy`);
+    expect(a.state["identity"]).toEqual({
+      type: "SystemAssigned",
+      principalId: stableUuid("urn:pulumi:prod::secure-mlops::azure-native:authorization:PolicyAssignment::gov-addon#principal"),
+      tenantId: defaultOfflineIdentity.tenantId,
+    });
+    const ex = await create("azure-native:authorization:PolicyExemption", "gov-exempt", { scope, policyExemptionName: "smlops-prod-x", policyAssignmentId: a.id, exemptionCategory: "Waiver" });
+    expect(ex.id).toBe(`${scope}/providers/Microsoft.Authorization/policyExemptions/smlops-prod-x`);
+  });
   it("nests child resources under their parent's path", async () => {
     const subnet = await create("azure-native:network:Subnet", "snet", { resourceGroupName: "rg", virtualNetworkName: "vnet", subnetName: "pe" });
     expect(subnet.id).toBe(`${sub}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pe`);

@@ -108,7 +108,7 @@ describe("what the pack tells the router", () => {
     const answer = await clients[0]!.analyzeEncodedStack(encodeStack([{ type: rg.type, name: rg.name, urn: rg.urn, properties: rg.outputs }]));
     expect(answer.diagnostics).toEqual([]);
     const stackPolicies = pack.policies.filter((p) => p.policyType === "stack").map((p) => p.name).sort();
-    expect(stackPolicies).toHaveLength(26);
+    expect(stackPolicies).toHaveLength(27);
     expect(answer.notApplicable.filter((n) => isTypeBoundReason(n.reason)).map((n) => n.policyName).sort()).toEqual(stackPolicies);
   });
 });
