@@ -97,7 +97,7 @@ describe("report --stack prod --format html, opened in headless Chromium", () =>
   it("shows the stack's verdict, the before/after pairs and the coverage", async () => {
     expect(await page.$eval("#verdicts .verdict", (p) => p.textContent)).toMatch(/^Passes: prod stack, \d+ resources judged by \d+ policies; 0 mandatory violations, 0 other findings\.$/);
     const pair = await page.$$eval("table.pairs tbody tr", (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? "")).find((cells) => cells[0] === "azure-containerregistry-registry-admin-user-disabled"));
-    expect(pair).toEqual(["azure-containerregistry-registry-admin-user-disabled", "high", "passes", "Container registries should have local admin account disabled (definition dc921057-6b28-4fbe-9b83-f7bec05db6c2)"]);
+    expect(pair).toEqual(["azure-containerregistry-registry-admin-user-disabled", "high", "passes", "Container registries should have local admin account disabled. (definition /providers/Microsoft.Authorization/policyDefinitions/dc921057-6b28-4fbe-9b83-f7bec05db6c2)"]);
     const summary = await page.$$eval("table.coverage-summary tbody th", (ths) => ths.map((th) => th.textContent));
     expect(summary).toEqual(["Checkov", "Azure Policy", "OpenSSF Scorecard"]);
   });
