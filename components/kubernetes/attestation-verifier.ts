@@ -278,6 +278,9 @@ export class AttestationVerifier extends pulumi.ComponentResource {
                 runAsUser: 65532,
                 runAsGroup: 65532,
                 fsGroup: 65532,
+                // Azure Policy's restricted initiative (42b8ef37, AllowedUsersGroups) wants every
+                // group rule set, supplementalGroups too, where PSS restricted does not
+                supplementalGroups: [65532],
                 seccompProfile: { type: "RuntimeDefault" },
               },
               affinity: {
