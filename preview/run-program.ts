@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import type { ProgramHostReply, ProgramHostRequest } from "./program-protocol";
 import type { RecordedResource } from "./recorder";
 import { ProgramError } from "./errors";
+import { compiled, packageRoot, sdkPreloadFlags } from "./package-paths";
 
 export interface ProgramSource {
   /** Folder holding the program (`index.ts`, or a package.json `main`). */
@@ -111,7 +112,7 @@ export function runProgram(source: ProgramSource, opts: { timeoutMs?: number } =
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, compiled ? "program-host.js" : "program-host.ts"), [], {
       // Only TypeScript needs tsx: a user's program (`--program DIR`), or ours when this runs from sources.
-      execArgv: compiledProgram ? [] : ["--require", require.resolve("tsx/cjs")],
+      execArgv: [...sdkPreloadFlags, ...(compiledProgram ? [] : ["--require", require.resolve("tsx/cjs")])],
       env: {
         ...process.env,
         SECURE_MLOPS_PROGRAM_REQUEST: JSON.stringify(request),
@@ -146,13 +147,6 @@ export function runProgram(source: ProgramSource, opts: { timeoutMs?: number } =
     });
   });
 }
-
-/**
- * Compiled, this module sits in dist/preview/ and runs only when dist/ was built from the sources
- * beside it (bin/dist-stamp.cjs); from sources it is preview/run-program.ts under tsx.
- */
-const compiled = __filename.endsWith(".js");
-const packageRoot = path.resolve(__dirname, compiled ? "../.." : "..");
 
 /**
  * The compiled form of a program folder of this package (the stacks) when running compiled, so
