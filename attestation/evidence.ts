@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { BundleError, InputError, SignatureError, StatementError, messageOf, type VerificationFailureCode } from "./errors";
 import { parseBundle } from "./bundle";
 import type { ManifestResource } from "./manifest";
@@ -184,6 +183,9 @@ export function parseFrontMatter(markdown: string, file = "README.md"): Record<s
   if (!m) return undefined;
   let value: unknown;
   try {
+    // loaded on use: `verify model` without a card to read should not pay for the YAML parser
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parse: parseYaml } = require("yaml") as typeof import("yaml");
     value = parseYaml(m[1]!, { maxAliasCount: 100, logLevel: "error" });
   } catch (err) {
     throw evidenceError(`${file}: front matter is not YAML (${messageOf(err)})`, file, err);

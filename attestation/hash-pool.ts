@@ -130,13 +130,15 @@ class PooledWorker {
   pendingId = -1;
   constructor(onExit: (w: PooledWorker) => void) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref();
     this.worker.on("message", (reply: WireReply) => this.onMessage(reply));
     this.worker.on("error", (err: Error) => this.fail(err));
     this.worker.on("exit", () => {
       this.fail(new Error("hash worker exited"));
       onExit(this);
     });
+    // after the listeners: adding a "message" listener refs the worker's port again, and a
+    // worker started ahead of use (warmHashPool) and never given a task would keep the CLI alive
+    this.worker.unref();
   }
   private onMessage(reply: WireReply): void {
     const pending = this.pending;
@@ -185,8 +187,10 @@ const all = new Set<PooledWorker>();
 let nextId = 1;
 
 function acquire(): PooledWorker {
-  const reused = idle.pop();
-  if (reused) return reused;
+  return idle.pop() ?? create();
+}
+
+function create(): PooledWorker {
   const created = new PooledWorker((dead) => {
     all.delete(dead);
     const at = idle.indexOf(dead);
@@ -198,6 +202,14 @@ function acquire(): PooledWorker {
 
 function release(worker: PooledWorker): void {
   if (all.has(worker)) idle.push(worker);
+}
+
+/**
+ * Starts workers until the pool holds `count`, without waiting for them: a caller that walks a
+ * tree before hashing lets the threads boot meanwhile. Idle workers never keep the process alive.
+ */
+export function warmHashPool(count: number): void {
+  while (all.size < count) idle.push(create());
 }
 
 /** Number of hashing threads used when the caller does not say: one per core. */

@@ -3,7 +3,7 @@ import { promises as fsp, type BigIntStats } from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
 import { ManifestError } from "./errors";
-import { defaultHashConcurrency, hashTasks, type FileIdentity, type HashTask } from "./hash-pool";
+import { defaultHashConcurrency, hashTasks, warmHashPool, type FileIdentity, type HashTask } from "./hash-pool";
 
 /**
  * Manifests of a model or dataset tree in the OpenSSF Model Signing (OMS) layout: one resource
@@ -18,8 +18,26 @@ export const DEFAULT_SIGNATURE_FILE = "model.sig";
 export const DEFAULT_EVIDENCE_FILE = "model.evidence.jsonl";
 /** Ignored at the root by default, as the reference tool does. */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = [".git", ".gitattributes", ".github", ".gitignore"];
-/** OMS default shard size (bytes). */
+/** OMS default shard size (bytes), and the largest one we pick ourselves. */
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
+/** The smallest shard size we pick ourselves: below it a shard costs more to schedule than to hash. */
+export const MIN_AUTO_SHARD_SIZE = 16 * 1024 * 1024;
+/** Shards a model is cut into when the caller gives no shard size (see `autoShardSize`). */
+export const AUTO_SHARDS = 16;
+
+/**
+ * The shard size when the caller gives none: a sixteenth of the model, in whole MiB, between
+ * 16 MiB and the OMS default of 1e9. OMS records the size in the signature
+ * (`serialization.shard_size`) and its verifier reads it back, as ours does, so any size
+ * verifies; the default 1e9 would leave an 800 MB file to one core. Sixteen pieces keep every
+ * core of a machine up to 8 cores busy to the end, and the size depends on the model alone, so
+ * the same model gets the same signed manifest on any machine.
+ */
+export function autoShardSize(totalBytes: number): number {
+  const mib = 1024 * 1024;
+  const target = Math.ceil(totalBytes / AUTO_SHARDS / mib) * mib;
+  return Math.min(DEFAULT_SHARD_SIZE, Math.max(MIN_AUTO_SHARD_SIZE, target));
+}
 
 export type HashType = "sha256" | "blake2b" | "blake3";
 export type SerializationMethod = "files" | "shards";
@@ -62,7 +80,7 @@ export interface HashProgress {
 export interface ManifestOptions {
   /** @default "files" */
   readonly method?: SerializationMethod;
-  /** Shards only. @default 1_000_000_000 */
+  /** Shards only. @default `autoShardSize` of the model's size */
   readonly shardSize?: number;
   /** @default "sha256" */
   readonly hashType?: HashType;
@@ -371,14 +389,14 @@ export function shardRanges(size: number, shardSize: number): [number, number][]
   return ranges;
 }
 
-function checkOptions(options: ManifestOptions): { method: SerializationMethod; hashType: HashType; shardSize: number; nodeHash: string } {
+function checkOptions(options: ManifestOptions): { method: SerializationMethod; hashType: HashType; shardSize: number | undefined; nodeHash: string } {
   const method = options.method ?? "files";
   if (method !== "files" && method !== "shards") throw new ManifestError("MANIFEST_BAD_OPTIONS", `method must be "files" or "shards", got ${JSON.stringify(method)}`);
   const hashType = options.hashType ?? "sha256";
   const nodeHash = NODE_HASH[hashType];
   if (!nodeHash) throw new ManifestError("MANIFEST_UNSUPPORTED_HASH", `hash type ${JSON.stringify(hashType)} is not supported here (sha256 and blake2b are)`);
-  const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
-  if (!Number.isSafeInteger(shardSize) || shardSize <= 0) throw new ManifestError("MANIFEST_BAD_OPTIONS", `shard size must be a positive integer, got ${shardSize}`);
+  const shardSize = options.shardSize;
+  if (shardSize !== undefined && (!Number.isSafeInteger(shardSize) || shardSize <= 0)) throw new ManifestError("MANIFEST_BAD_OPTIONS", `shard size must be a positive integer, got ${shardSize}`);
   return { method, hashType, shardSize, nodeHash };
 }
 
@@ -403,15 +421,19 @@ export function recordedIgnorePaths(root: string, options: ManifestOptions): str
  * with flat memory, refuses files that change while hashed, and sorts the resources.
  */
 export async function computeManifest(root: string, options: ManifestOptions = {}): Promise<Manifest> {
-  const { method, hashType, shardSize, nodeHash } = checkOptions(options);
+  const { method, hashType, shardSize: givenShardSize, nodeHash } = checkOptions(options);
+  const concurrency = options.concurrency ?? defaultHashConcurrency();
+  // The threads boot (~30 ms each) while the tree is walked.
+  warmHashPool(concurrency);
   const files = await listModelFiles(root, options);
   if (files.length === 0 && !options.allowEmpty) throw new ManifestError("MANIFEST_EMPTY", `${root}: no regular files left after applying the ignore rules`);
   const tasks: HashTask[] = [];
   const owners: { file: ManifestFile; start: number; end: number }[] = [];
   let totalBytes = 0;
+  for (const file of files) totalBytes += Number(file.identity.size);
+  const shardSize = givenShardSize ?? autoShardSize(totalBytes);
   for (const file of files) {
     const size = Number(file.identity.size);
-    totalBytes += size;
     const ranges: [number, number][] = method === "shards" ? shardRanges(size, shardSize) : [[0, size]];
     for (const [start, end] of ranges) {
       tasks.push({ file: file.absolutePath, start, end, algorithm: nodeHash, followSymlink: file.isSymlink, expect: file.identity });
@@ -421,7 +443,7 @@ export async function computeManifest(root: string, options: ManifestOptions = {
   let done = 0;
   const onProgress = options.onProgress;
   onProgress?.({ bytesDone: 0, bytesTotal: totalBytes });
-  const outcomes = await hashTasks(tasks, options.concurrency ?? defaultHashConcurrency(), (n) => {
+  const outcomes = await hashTasks(tasks, concurrency, (n) => {
     done += n;
     onProgress?.({ bytesDone: done, bytesTotal: totalBytes });
   });

@@ -2,7 +2,7 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import picomatch from "picomatch";
-import { LineCounter, parseDocument, type Document } from "yaml";
+import type { Document, LineCounter } from "yaml";
 import type { ParsedBundle } from "./bundle";
 import { PolicyFileError, isAttestationError, messageOf } from "./errors";
 import { EVIDENCE_TYPES, SEVERITIES, normaliseSeverity, type EvidenceType, type NormalisedSeverity, type RejectedEvidence, type VerifiedEvidence } from "./evidence";
@@ -288,6 +288,9 @@ function schemaNotFields(e: ErrorObject): string {
  * YAML or schema error as `file:line:col: /path message`.
  */
 export function parsePolicy(text: string, file = "policy.yaml"): AttestationPolicy {
+  // loaded on use, as Ajv is: only `--policy` reads YAML
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LineCounter, parseDocument } = require("yaml") as typeof import("yaml");
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 "use strict";
-// The CLI runs from its TypeScript sources through tsx, so `npx secure-mlops` works on a fresh
-// clone with no build step, and `--program DIR` can load a user's index.ts the same way.
+// Runs the compiled CLI from dist/ when it was built from the sources beside it
+// (bin/dist-stamp.cjs says when), and the TypeScript sources through tsx otherwise, so
+// `npx secure-mlops` works on a fresh clone with no build step and never runs a stale dist/.
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 22) {
   process.stderr.write(
@@ -10,10 +11,28 @@ if (major < 22) {
   );
   process.exit(2);
 }
-require("tsx/cjs/api").register();
-// Commands load their heavy modules on use with import(), which goes through the ESM loader.
-require("tsx/esm/api").register();
-const { main } = require("../cli/main.ts");
+const path = require("node:path");
+const root = path.resolve(__dirname, "..");
+// V8's code cache on disk: the CLI and the processes it starts (the policy pack, the program on
+// the mocks, which inherit the variable) skip compiling the SDKs they load again at every run.
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off, as for any Node program.
+const nodeModule = require("node:module");
+if (typeof nodeModule.enableCompileCache === "function" && !process.env.NODE_DISABLE_COMPILE_CACHE) {
+  if (!process.env.NODE_COMPILE_CACHE) {
+    process.env.NODE_COMPILE_CACHE = path.join(require("node:os").tmpdir(), "secure-mlops-compile-cache");
+  }
+  nodeModule.enableCompileCache(process.env.NODE_COMPILE_CACHE);
+}
+const fromDist = process.env.SECURE_MLOPS_FROM_SOURCES !== "1" && require("./dist-stamp.cjs").isDistFresh(root);
+let main;
+if (fromDist) {
+  ({ main } = require("../dist/cli/main.js"));
+} else {
+  require("tsx/cjs/api").register();
+  // Commands load their heavy modules on use with import(), which goes through the ESM loader.
+  require("tsx/esm/api").register();
+  ({ main } = require("../cli/main.ts"));
+}
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

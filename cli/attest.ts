@@ -179,7 +179,7 @@ export const registerAttestCommand: CommandRegistrar = (program, io, setExit) =>
         .option("--out <file>", "bundle to write (default DIR/model.sig)")
         .option("--ignore <glob>", "path relative to DIR, or glob, to leave out (repeatable)", collect, [])
         .option("--method <files|shards>", "one resource per file, or per shard of each file", "files")
-        .option("--shard-size <bytes>", "shard size for --method shards (default 1000000000)")
+        .option("--shard-size <bytes>", "shard size for --method shards (default: a sixteenth of the model, 16 MiB to 1000000000)")
         .option("--allow-symlinks", "hash symlinks inside DIR instead of refusing them (never ones leaving DIR)")
         .option("--no-git-source", "do not record the git remote and commit of a clone")
         .option("--json", "print the result as JSON"),

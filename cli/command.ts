@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { Presets, SingleBar } from "cli-progress";
+import type { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 
 /**
@@ -126,17 +126,26 @@ export interface ByteProgress {
   readonly bytesTotal: number;
 }
 
-/** A progress bar on stderr when it is a terminal; nothing otherwise. */
+/**
+ * A progress bar on stderr when it is a terminal; nothing otherwise. The bar's library loads in
+ * the background (a pipe or a CI log never pays for it); updates before it is there are skipped.
+ */
 export function progressReporter(io: Io, label: string): { onProgress?: (p: ByteProgress) => void; stop: () => void } {
   if (!io.isTty) return { stop: () => undefined };
-  const bar = new SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {doneMiB}/{totalMiB} MiB | {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
-    Presets.shades_classic,
-  );
+  let bar: SingleBar | undefined;
+  let stopped = false;
+  void import("cli-progress").then(({ Presets, SingleBar }) => {
+    if (stopped) return;
+    bar = new SingleBar(
+      { format: `${label} [{bar}] {percentage}% | {doneMiB}/{totalMiB} MiB | {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+      Presets.shades_classic,
+    );
+  }, () => undefined);
   let started = false;
   const mib = (n: number): string => (n / 1048576).toFixed(0);
   return {
     onProgress: (p) => {
+      if (!bar) return;
       if (!started) {
         bar.start(Math.max(1, p.bytesTotal), 0, { doneMiB: "0", totalMiB: mib(p.bytesTotal) });
         started = true;
@@ -144,7 +153,8 @@ export function progressReporter(io: Io, label: string): { onProgress?: (p: Byte
       bar.update(p.bytesDone, { doneMiB: mib(p.bytesDone), totalMiB: mib(p.bytesTotal) });
     },
     stop: () => {
-      if (started) bar.stop();
+      stopped = true;
+      if (started) bar?.stop();
     },
   };
 }

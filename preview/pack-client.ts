@@ -10,6 +10,7 @@ import { BinaryWriter } from "google-protobuf";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { writeStruct } from "./struct-wire";
 import { PolicyPackError } from "./errors";
+import { sdkPreloadFlags } from "./package-paths";
 
 /**
  * A policy pack served over the analyzer gRPC protocol, started the way the Pulumi CLI starts it
@@ -282,7 +283,7 @@ export class PolicyPackClient {
       ),
     );
     const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
-    const child = spawn(opts.nodePath ?? process.execPath, [runner, `127.0.0.1:${enginePort}`, "."], {
+    const child = spawn(opts.nodePath ?? process.execPath, [...sdkPreloadFlags, runner, `127.0.0.1:${enginePort}`, "."], {
       cwd: path.resolve(packDir),
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, PULUMI_NODEJS_SKIP_VERSION_CHECK: "1" },

@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import type { ProgramHostReply, ProgramHostRequest } from "./program-protocol";
 import type { RecordedResource } from "./recorder";
 import { ProgramError } from "./errors";
+import { compiled, packageRoot, sdkPreloadFlags } from "./package-paths";
 
 export interface ProgramSource {
   /** Folder holding the program (`index.ts`, or a package.json `main`). */
@@ -100,22 +101,24 @@ export function runProgram(source: ProgramSource, opts: { timeoutMs?: number } =
   if (!hasEntry) {
     return Promise.reject(new ProgramError(`${source.programDir} has no index.ts, index.js or package.json`));
   }
+  const compiledProgram = compiledTwin(source.programDir);
   const request: ProgramHostRequest = {
-    programDir: source.programDir,
+    programDir: compiledProgram ?? source.programDir,
     project: source.project,
     stack: source.stack,
     config: source.config,
     secretKeys: source.secretKeys,
   };
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, "program-host.ts"), [], {
-      execArgv: ["--require", require.resolve("tsx/cjs")],
+    const child = fork(path.join(__dirname, compiled ? "program-host.js" : "program-host.ts"), [], {
+      // Only TypeScript needs tsx: a user's program (`--program DIR`), or ours when this runs from sources.
+      execArgv: [...sdkPreloadFlags, ...(compiledProgram ? [] : ["--require", require.resolve("tsx/cjs")])],
       env: {
         ...process.env,
         SECURE_MLOPS_PROGRAM_REQUEST: JSON.stringify(request),
         // A program outside this package (`--program DIR`) finds the Pulumi SDKs here when it has
         // none of its own, and shares this package's @pulumi/pulumi, on which the mocks are installed.
-        NODE_PATH: [path.resolve(__dirname, "..", "node_modules"), process.env["NODE_PATH"]].filter(Boolean).join(path.delimiter),
+        NODE_PATH: [path.join(packageRoot, "node_modules"), process.env["NODE_PATH"]].filter(Boolean).join(path.delimiter),
       },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "advanced",
@@ -143,6 +146,18 @@ export function runProgram(source: ProgramSource, opts: { timeoutMs?: number } =
       }
     });
   });
+}
+
+/**
+ * The compiled form of a program folder of this package (the stacks) when running compiled, so
+ * the program host loads JavaScript without tsx; undefined for any other folder.
+ */
+function compiledTwin(programDir: string): string | undefined {
+  if (!compiled) return undefined;
+  const relative = path.relative(packageRoot, path.resolve(programDir));
+  if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative) || relative.split(path.sep)[0] === "dist") return undefined;
+  const twin = path.join(packageRoot, "dist", relative);
+  return fs.existsSync(path.join(twin, "index.js")) ? twin : undefined;
 }
 
 function relativeLocation(location: string): string {

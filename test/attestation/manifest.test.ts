@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeHashPool } from "../../attestation/hash-pool";
 import { compareManifests, compareResourceNames, computeManifest, isSafeRelativePath, listModelFiles, parseResourceName, rootDigestOf } from "../../attestation/manifest";
-import { compareCodePoints, shardRanges } from "../../attestation/manifest";
+import { autoShardSize, compareCodePoints, DEFAULT_SHARD_SIZE, MIN_AUTO_SHARD_SIZE, shardRanges } from "../../attestation/manifest";
 import { hashTasks } from "../../attestation/hash-pool";
 import { cleanupTemp, sha256Hex, tempDir, writeTree } from "./helpers";
 
@@ -113,6 +113,42 @@ describe("shards", () => {
     expect(m.serialization).toMatchObject({ method: "shards", shardSize: 4 });
     expect(shardRanges(8, 4)).toEqual([[0, 4], [4, 8]]);
     expect(shardRanges(0, 4)).toEqual([]);
+  });
+
+  it("picks a sixteenth of the model, in whole MiB, between 16 MiB and the OMS default, when no size is given", () => {
+    const mib = 1024 * 1024;
+    // the issue's model: one 800 MB file and 1,000 files of 200 KB
+    expect(autoShardSize(800e6 + 1000 * 200e3)).toBe(60 * mib);
+    expect(autoShardSize(1024 * mib)).toBe(64 * mib);
+    expect(autoShardSize(10e6)).toBe(MIN_AUTO_SHARD_SIZE);
+    expect(autoShardSize(0)).toBe(MIN_AUTO_SHARD_SIZE);
+    expect(autoShardSize(100e9)).toBe(DEFAULT_SHARD_SIZE);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 50 }), (total) => {
+        const size = autoShardSize(total);
+        expect(size).toBeGreaterThanOrEqual(MIN_AUTO_SHARD_SIZE);
+        expect(size).toBeLessThanOrEqual(DEFAULT_SHARD_SIZE);
+        // no more than sixteen shards of the whole, unless the cap forces more
+        if (size < DEFAULT_SHARD_SIZE) expect(Math.ceil(total / size)).toBeLessThanOrEqual(16);
+      }),
+    );
+  });
+
+  it("starts hashing threads ahead of use that never keep a process alive", () => {
+    // a CLI process warms the pool while it walks the tree; a thread it never needed must not hold it
+    const hashPool = path.resolve(__dirname, "../../attestation/hash-pool.ts");
+    const r = spawnSync(process.execPath, ["--require", require.resolve("tsx/cjs"), "-e", `require(${JSON.stringify(hashPool)}).warmHashPool(2); console.log("warmed")`], { encoding: "utf8", timeout: 30_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("warmed\n");
+  });
+
+  it("records the size it picked, so the verifier cuts the same shards", async () => {
+    const root = tempDir();
+    writeTree(root, { "a.bin": "0123456789" });
+    const m = await computeManifest(root, { method: "shards" });
+    expect(m.serialization).toMatchObject({ method: "shards", shardSize: MIN_AUTO_SHARD_SIZE });
+    expect(m.resources).toEqual([{ name: "a.bin:0:10", algorithm: `sha256-sharded-${MIN_AUTO_SHARD_SIZE}`, digest: sha256Hex("0123456789") }]);
   });
 
   it("refuses a ':' in a file name, which the reference tool cannot parse as a shard name", async () => {

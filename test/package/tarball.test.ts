@@ -150,4 +150,27 @@ describe("the npm tarball", () => {
     });
     expect(out["policies"]).toBeGreaterThan(100);
   }, 180_000);
+
+  it("runs the CLI, the program on the mocks and the policy pack from dist/, none of them loading tsx", () => {
+    // tsx stays a dependency for `--program DIR` (a user's TypeScript); every other path of a
+    // packed install runs the compiled code. The hook is in NODE_OPTIONS, so the processes the
+    // preview starts inherit it.
+    expect(tarballFiles).toContain("dist/build-stamp.json");
+    const forbid = path.join(scratch, "forbid-tsx.cjs");
+    writeFileSync(
+      forbid,
+      'const M = require("node:module"); const resolve = M._resolveFilename;\n' +
+        'M._resolveFilename = function (request, ...rest) { if (/^tsx($|\\/)/.test(request)) throw new Error("tsx loaded for " + request); return resolve.call(this, request, ...rest); };\n',
+    );
+    const cli = path.join(packageDir, "bin", "secure-mlops.cjs");
+    const env = { ...process.env, NODE_OPTIONS: `--require ${forbid}` };
+    const help = spawnSync(process.execPath, [cli, "--help"], { cwd: scratch, encoding: "utf8", env, timeout: 60_000 });
+    expect(help.stderr).toBe("");
+    expect(help.stdout).toContain("attest ");
+    const preview = spawnSync(process.execPath, [cli, "preview", "--stack", "dev", "--policy-config", path.join(packageDir, "policies", "config", "dev.json"), "--json"], { cwd: scratch, encoding: "utf8", env, timeout: 180_000 });
+    expect(preview.stderr).toBe("");
+    expect(preview.status).toBe(0);
+    const result = JSON.parse(preview.stdout) as { resources: unknown[] };
+    expect(result.resources.length).toBeGreaterThan(50);
+  }, 240_000);
 });

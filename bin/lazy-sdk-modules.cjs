@@ -1,0 +1,95 @@
+"use strict";
+// Preloaded (`node --require`) into the processes the preview starts: the program on the mocks
+// and the policy pack. @pulumi/pulumi loads its closure serializer at start (TypeScript's
+// compiler, 9 MB, and npm's Arborist with ~50 modules) though only `pulumi.runtime.serializeFunction`
+// uses it, which no preview calls; both processes paid 0.2-0.4 s each for it. Each module below is
+// replaced in the require cache by a stand-in that loads the real one on first use, so nothing
+// changes for code that does use it. A stand-in is installed only when the SDK's file still
+// exports exactly what it forwards (checked from the file's text), so an SDK update that moves
+// things simply turns this off. Upstream, the fix is a lazy require in runtime/index.js and
+// runtime/closure/parseFunction.js.
+const Module = require("node:module");
+const fs = require("node:fs");
+const path = require("node:path");
+
+function loader(file) {
+  let real;
+  return () => {
+    if (real === undefined) {
+      delete Module._cache[file];
+      real = require(file);
+    }
+    return real;
+  };
+}
+
+function install(file, exportsObject) {
+  const stand = new Module(file, module);
+  stand.filename = file;
+  stand.loaded = true;
+  stand.exports = exportsObject;
+  Module._cache[file] = stand;
+}
+
+/** A module whose exports are all functions, named in `names`: forwarders. */
+function lazyFunctions(file, names) {
+  let text;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return false;
+  }
+  const exported = [...text.matchAll(/^exports\.(\w+) = /gm)].map((m) => m[1]).sort();
+  if (exported.join() !== [...names].sort().join()) return false;
+  for (const name of names) if (!new RegExp(`^(async )?function\\*? ?${name}\\(`, "m").test(text)) return false;
+  const load = loader(file);
+  const forwarders = Object.defineProperty({}, "__esModule", { value: true });
+  for (const name of names) forwarders[name] = (...args) => load()[name](...args);
+  install(file, forwarders);
+  return true;
+}
+
+/** A module that only re-exports another (`module.exports = require(x)`), used as a namespace. */
+function lazyNamespace(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return false;
+  }
+  if (!/module\.exports = require\("typescript"\);/.test(text)) return false;
+  const load = loader(file);
+  install(
+    file,
+    new Proxy(
+      {},
+      {
+        get: (_, key) => load()[key],
+        has: (_, key) => key in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, key) => {
+          const d = Object.getOwnPropertyDescriptor(load(), key);
+          return d && { ...d, configurable: true };
+        },
+      },
+    ),
+  );
+  return true;
+}
+
+function pulumiRoot() {
+  try {
+    return path.dirname(require.resolve("@pulumi/pulumi", { paths: [__dirname] }));
+  } catch {
+    return undefined;
+  }
+}
+
+const root = pulumiRoot();
+if (root !== undefined && process.env.SECURE_MLOPS_EAGER_SDK !== "1") {
+  lazyFunctions(path.join(root, "runtime", "closure", "serializeClosure.js"), ["serializeFunction", "serializeFunctionAsync"]);
+  lazyFunctions(path.join(root, "runtime", "closure", "codePaths.js"), ["computeCodePaths", "findWorkspaceRoot", "packageArchivePath"]);
+  lazyNamespace(path.join(root, "typescript-shim.js"));
+}
+
+module.exports = { lazyFunctions, lazyNamespace };

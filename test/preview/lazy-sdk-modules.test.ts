@@ -1,0 +1,53 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../support/harness";
+
+// bin/lazy-sdk-modules.cjs, preloaded into the program host and the policy pack, keeps
+// @pulumi/pulumi's closure serializer (TypeScript, npm's Arborist) unloaded until it is used.
+
+const preload = path.join(repoRoot, "bin", "lazy-sdk-modules.cjs");
+const scratch = mkdtempSync(path.join(tmpdir(), "lazy-sdk-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function node(script: string, preloaded = true): { status: number | null; stdout: string; stderr: string } {
+  const args = [...(preloaded ? ["--require", preload] : []), "-e", script];
+  const r = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_OPTIONS: "--no-deprecation --no-warnings" } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const loaded = `const loaded = (part) => Object.keys(require.cache).some((k) => k.includes(part));`;
+
+describe("the SDK stand-ins preloaded into the preview's processes", () => {
+  it("leave TypeScript and Arborist unloaded by require('@pulumi/pulumi'), which loads them without the preload", () => {
+    const script = `${loaded} require("@pulumi/pulumi"); console.log(JSON.stringify([loaded("/typescript/lib/typescript.js"), loaded("/@npmcli/arborist/")]));`;
+    expect(node(script, false).stdout.trim()).toBe("[true,true]");
+    const r = node(script);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("[false,false]");
+  });
+
+  it("load the real modules on first use: serializeFunction still serializes a closure", () => {
+    const r = node(`${loaded} const pulumi = require("@pulumi/pulumi");
+      pulumi.runtime.serializeFunction(() => 40 + 2).then((s) => console.log(JSON.stringify([s.text.includes("return () => 40 + 2;"), loaded("/typescript/lib/typescript.js")])));`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("[true,true]");
+  });
+
+  it("are installed only when the module still exports exactly what they forward", () => {
+    const req = createRequire(__filename);
+    const { lazyFunctions } = req(preload) as { lazyFunctions(file: string, names: readonly string[]): boolean };
+    const file = path.join(scratch, "mod.js");
+    writeFileSync(file, 'function a() { return "a"; }\nexports.a = a;\nfunction b(x) { return x + 1; }\nexports.b = b;\n');
+    expect(lazyFunctions(file, ["a"])).toBe(false);
+    expect(lazyFunctions(file, ["a", "b", "c"])).toBe(false);
+    expect(lazyFunctions(path.join(scratch, "missing.js"), ["a"])).toBe(false);
+    expect(lazyFunctions(file, ["b", "a"])).toBe(true);
+    const mod = req(file) as { a(): string; b(x: number): number };
+    expect(mod.b(41)).toBe(42);
+    expect(mod.a()).toBe("a");
+  });
+});
