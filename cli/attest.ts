@@ -170,7 +170,7 @@ async function runAttestEvidence(dir: string, flags: EvidenceFlags, io: Io, setE
 
 /** Registers `attest model|dataset|evidence`. */
 export const registerAttestCommand: CommandRegistrar = (program, io, setExit) => {
-  const attest = program.command("attest").description("sign a model or dataset (OMS model.sig), or evidence about it");
+  const attest = program.command("attest").description("sign a model or dataset (OMS model.sig), evidence about it, or a container image in its registry");
   for (const kind of ["model", "dataset"] as const) {
     addPushOptions(addSignerOptions(
       attest

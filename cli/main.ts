@@ -62,17 +62,17 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: "report",
-    summary: "Print the pack's MITRE ATLAS / NIST AI RMF matrix, with a stack's violations per policy.",
+    summary: "Print the pack's MITRE ATLAS / NIST AI RMF matrix, with a stack's violations per policy (Markdown, JSON, an HTML page or an ATLAS Navigator layer).",
     load: async () => (await import("./report")).registerReportCommand,
   },
   {
     name: "attest",
-    summary: "sign a model or dataset (OMS model.sig), or evidence about it",
+    summary: "sign a model or dataset (OMS model.sig), evidence about it, or a container image in its registry",
     load: async () => (await import("./attest")).registerAttestCommand,
   },
   {
     name: "verify",
-    summary: "verify a signed model or dataset offline, and its evidence against a policy",
+    summary: "verify a signed model or dataset (a folder or a registry reference) and its evidence against a policy, or a container image in its registry",
     load: async () => (await import("./verify")).registerVerifyCommand,
   },
   {

@@ -206,7 +206,7 @@ async function runVerify(kind: ArtifactKind, dir: string, flags: VerifyFlags, io
 
 /** Registers `verify model|dataset`. */
 export const registerVerifyCommand: CommandRegistrar = (program, io, setExit) => {
-  const verify = program.command("verify").description("verify a signed model or dataset offline, and its evidence against a policy");
+  const verify = program.command("verify").description("verify a signed model or dataset (a folder or a registry reference) and its evidence against a policy, or a container image in its registry");
   for (const kind of ["model", "dataset"] as const) {
     const command = addCertificateOptions(
       verify

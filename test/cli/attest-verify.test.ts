@@ -2,26 +2,13 @@ import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } f
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeHashPool } from "../../attestation/hash-pool";
-import { main } from "../../cli/main";
 import { IBM_IDENTITY, IBM_ISSUER, MT, MT_KEYS, cleanupTemp, generateKey, tempDir, writeKey, writeTree } from "../attestation/helpers";
+import { runInProcess as run } from "../support/cli";
 
 afterAll(async () => {
   cleanupTemp();
   await closeHashPool();
 });
-
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-async function run(...argv: string[]): Promise<Run> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
-  return { code, out, err };
-}
 
 const PUB = path.join(MT_KEYS, "signing-key-pub.pem");
 

@@ -5,26 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_V03_MEDIA_TYPE } from "../../attestation/bundle";
 import { COSIGN_SIGN_PREDICATE_TYPE, imageStatement } from "../../attestation/image";
 import { signStatement } from "../../attestation/sign";
-import { main } from "../../cli/main";
 import { RegistryClient } from "../../registry/client";
 import { OCI_MANIFEST } from "../../registry/oci";
 import { parseReference } from "../../registry/reference";
 import { listReferrers, pushReferrer } from "../../registry/referrers";
 import { cleanupTemp, generateKey, tempDir, writeKey } from "../attestation/helpers";
 import { pushTestImage, startRegistry, type TestRegistry } from "../support/registry";
-
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-async function run(...argv: string[]): Promise<Run> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
-  return { code, out, err };
-}
+import { runInProcess as run } from "../support/cli";
 
 interface JsonVerdict {
   verified: boolean;

@@ -1,5 +1,4 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { request as httpsRequest } from "node:https";
 import * as path from "node:path";
 import { bundleFromJSON } from "@sigstore/bundle";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
@@ -9,14 +8,14 @@ import { BUNDLE_V03_MEDIA_TYPE } from "../../attestation/bundle";
 import { attestImage } from "../../attestation/image";
 import { pushModel } from "../../attestation/model-registry";
 import { attestDirectory } from "../../attestation/sign";
-import { main } from "../../cli/main";
 import { RegistryClient } from "../../registry/client";
 import { listReferrers } from "../../registry/referrers";
 import { createVerifiers } from "../../verifier/adapters";
 import { startVerifierServer, type VerifierServer } from "../../verifier/server";
 import { pushTestImage, startRegistry, type TestRegistry } from "../support/registry";
 import { GITHUB_ISSUER, githubClaims, githubIdentity, startKeylessTestbed, type GithubRunClaims, type KeylessTestbed } from "../support/sigstore";
-import { captureLogger, cleanupTemp, fixture, makeCertificate, tempDir } from "../verifier/helpers";
+import { captureLogger, cleanupTemp, fixture, makeCertificate, postReview, tempDir, type ReviewAnswer } from "../verifier/helpers";
+import { runInProcess as run, type InProcessRun as Run } from "../support/cli";
 
 /**
  * Images signed keyless, end to end: `attest image --keyless` as a GitHub Actions run (the
@@ -29,19 +28,6 @@ import { captureLogger, cleanupTemp, fixture, makeCertificate, tempDir } from ".
 const TOKEN_ENV = "SECURE_MLOPS_TEST_OIDC_TOKEN";
 const RELEASE_ON_TAGS = "^https://github\\.com/octo-org/models/\\.github/workflows/release-model\\.yml@refs/tags/v.*$";
 const BRANCH_BUILD: GithubRunClaims = { ref: "refs/heads/main" };
-
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-async function run(...argv: string[]): Promise<Run> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
-  return { code, out, err };
-}
 
 let bed: KeylessTestbed;
 let reg: TestRegistry;
@@ -158,26 +144,7 @@ describe("attest image --keyless, verify image by identity", () => {
   });
 });
 
-interface Review {
-  response: { uid: string; allowed: boolean; status?: { code: number; message: string } };
-}
-
-function post(server: VerifierServer, ca: string, body: unknown): Promise<Review> {
-  const text = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      new URL("/validate?timeout=10s", server.url),
-      { method: "POST", ca, agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Review) : reject(new Error(`HTTP ${res.statusCode}`))));
-      },
-    );
-    req.on("error", reject);
-    req.end(text);
-  });
-}
+const post = (server: VerifierServer, ca: string, body: unknown): Promise<ReviewAnswer> => postReview(server.url, ca, body);
 
 function podWith(image: string, models: readonly string[] = []): ReturnType<typeof fixture> {
   const review = fixture("pod");

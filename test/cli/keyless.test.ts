@@ -4,9 +4,9 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { closeHashPool } from "../../attestation/hash-pool";
-import { main } from "../../cli/main";
 import { cleanupTemp, readJson, statementOf, tempDir, writeTree } from "../attestation/helpers";
 import { GITHUB_ISSUER, githubClaims, githubIdentity, startKeylessTestbed, type GithubRunClaims, type KeylessTestbed } from "../support/sigstore";
+import { runInProcess as run, type InProcessRun as Run } from "../support/cli";
 
 /**
  * `attest model|dataset|evidence --keyless` and `verify model|dataset --identity` end to end
@@ -31,19 +31,6 @@ afterAll(async () => {
   cleanupTemp();
   await closeHashPool();
 });
-
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-async function run(...argv: string[]): Promise<Run> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
-  return { code, out, err };
-}
 
 function keylessFlags(options: { fulcio?: string; rekor?: string } = {}): string[] {
   return ["--keyless", "--fulcio-url", options.fulcio ?? bed.fulcioURL, "--rekor-url", options.rekor ?? bed.rekorURL, "--tsa-url", bed.tsaURL, "--identity-token-env", TOKEN_ENV];

@@ -15,7 +15,7 @@ describe("the command table of cli/main.ts", () => {
     const { io, out } = capture();
     expect(await main(["--help"], io)).toBe(0);
     for (const c of commands) expect(out()).toContain(`  ${c.name} `);
-    expect(out()).toContain("sign a model or dataset (OMS model.sig), or evidence about it");
+    expect(out()).toContain("sign a model or dataset (OMS model.sig)");
   });
 
   it("summarises each command as its module describes it", async () => {

@@ -3,20 +3,13 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeHashPool } from "../../attestation/hash-pool";
 import { ANNOTATION_TITLE, MODEL_ARTIFACT_TYPE, safeTitle } from "../../attestation/model-registry";
-import { main } from "../../cli/main";
 import { RegistryClient } from "../../registry/client";
 import { OCI_MANIFEST, parseManifest } from "../../registry/oci";
 import { listReferrers, pushReferrer } from "../../registry/referrers";
 import { BUNDLE_V03_MEDIA_TYPE } from "../../attestation/bundle";
 import { cleanupTemp, generateKey, tempDir, writeKey, writeTree } from "../attestation/helpers";
 import { startRegistry, type TestRegistry } from "../support/registry";
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
-  return { code, out, err };
-}
+import { runInProcess as run } from "../support/cli";
 
 let reg: TestRegistry;
 let dir: string;

@@ -18,3 +18,18 @@ export function cliWithin(timeoutMs: number): (...args: string[]) => CliRun {
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 }
+
+export interface InProcessRun {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** The command line in this process (`main` never exits the process), its output captured. */
+export async function runInProcess(...argv: string[]): Promise<InProcessRun> {
+  const { main } = await import("../../cli/main");
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
+  return { code, out, err };
+}

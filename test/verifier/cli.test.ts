@@ -3,17 +3,10 @@ import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/main";
 import { POLICY, cleanupTemp, fixture, makeCertificate, tempDir } from "./helpers";
+import { runInProcess as run } from "../support/cli";
 
 afterAll(cleanupTemp);
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
-  return { code, out, err };
-}
 
 const ROOT = path.resolve(__dirname, "../..");
 

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { request as httpsRequest } from "node:https";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attestImage } from "../../attestation/image";
@@ -10,7 +9,7 @@ import { createVerifiers } from "../../verifier/adapters";
 import { startVerifierServer, type VerifierServer } from "../../verifier/server";
 import { generateKey, writeKey } from "../attestation/helpers";
 import { pushTestImage, startRegistry, type TestRegistry } from "../support/registry";
-import { captureLogger, cleanupTemp, fixture, makeCertificate, tempDir } from "./helpers";
+import { captureLogger, cleanupTemp, fixture, makeCertificate, postReview, tempDir, type ReviewAnswer } from "./helpers";
 
 /**
  * The verifier end to end: `verifier serve`'s server with the real adapters (registry client,
@@ -19,31 +18,9 @@ import { captureLogger, cleanupTemp, fixture, makeCertificate, tempDir } from ".
  * AdmissionReviews shaped as the API server sends them (the fixtures of test/fixtures/admission).
  */
 
-interface Review {
-  apiVersion: string;
-  kind: string;
-  response: { uid: string; allowed: boolean; status?: { code: number; message: string }; warnings?: string[]; patch?: unknown };
-}
+type Review = ReviewAnswer;
 
-function post(server: VerifierServer, ca: string, body: unknown): Promise<Review> {
-  const text = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      new URL("/validate?timeout=10s", server.url),
-      { method: "POST", ca, agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString("utf8")}`));
-          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Review);
-        });
-      },
-    );
-    req.on("error", reject);
-    req.end(text);
-  });
-}
+const post = (server: VerifierServer, ca: string, body: unknown): Promise<Review> => postReview(server.url, ca, body);
 
 async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
   // a condition polled with a generous bound, not a timed assertion

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { request as httpsRequest } from "node:https";
 import { Writable } from "node:stream";
 import pino, { type Logger } from "pino";
 import { VerifierMetrics } from "../../verifier/metrics";
@@ -62,4 +63,32 @@ export function makeCertificate(dir: string, name: string, cn = "127.0.0.1"): { 
   const key = path.join(dir, `${name}.key`);
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=IP:${cn}`], { stdio: "ignore" });
   return { cert, key };
+}
+
+/** An AdmissionReview answer as the webhook sends it. */
+export interface ReviewAnswer {
+  apiVersion: string;
+  kind: string;
+  response: { uid: string; allowed: boolean; status?: { code: number; message: string }; warnings?: string[]; patch?: unknown };
+}
+
+/** POSTs a review to a running verifier over HTTPS, trusting `ca`, as the API server does. */
+export function postReview(url: string, ca: string, body: unknown): Promise<ReviewAnswer> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      new URL("/validate?timeout=10s", url),
+      { method: "POST", ca, agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString("utf8")}`));
+          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as ReviewAnswer);
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(text);
+  });
 }
