@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../stacks/errors";
 import { parsePlatformConfig } from "../../stacks/config";
+import { errorOf } from "./config-error";
 
 const image = `crsmlopsprod.azurecr.io/secure-mlops/verifier@sha256:${"4f".repeat(32)}`;
 const valid = (): Record<string, unknown> => ({
@@ -18,16 +18,6 @@ const valid = (): Record<string, unknown> => ({
     mlInference: { sslCname: "scoring.prod.ml.contoso.internal", endpointName: "smlops-prod-scoring" },
   },
 });
-
-function errorOf(raw: Record<string, unknown>): string {
-  try {
-    parsePlatformConfig("secure-mlops", raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const aks = (c: Record<string, unknown>): Record<string, unknown> => c["aks"] as Record<string, unknown>;
 const verifier = (c: Record<string, unknown>): Record<string, unknown> => aks(c)["verifier"] as Record<string, unknown>;

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../stacks/errors";
 import { cidrContains, parsePlatformConfig } from "../../stacks/config";
+import { errorOf } from "./config-error";
 
 const valid = (): Record<string, unknown> => ({
   environment: "prod",
@@ -12,16 +13,6 @@ const valid = (): Record<string, unknown> => ({
   registry: { zoneRedundancy: true, lock: "CanNotDelete" },
   defenderForContainers: true,
 });
-
-function errorOf(raw: Record<string, unknown>): string {
-  try {
-    parsePlatformConfig("secure-mlops", raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("parsePlatformConfig", () => {
   it("returns a valid config unchanged", () => {

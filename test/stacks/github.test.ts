@@ -2,10 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../preview/recorder";
 import { loadProgramSource, runProgram } from "../../preview/run-program";
-import { ConfigError } from "../../stacks/errors";
 import { parsePlatformConfig, type PlatformConfig } from "../../stacks/config";
 import { environmentProfiles } from "../../stacks/profiles";
 import { record, recordWithOfflineMocks, repoRoot } from "../support/harness";
+import { errorOf } from "./config-error";
 
 await recordWithOfflineMocks();
 const { createPlatformGithub, githubEnvironmentName } = await import("../../stacks/github");
@@ -22,16 +22,6 @@ const base = (github: Record<string, unknown>, environment = "prod", identity: R
   identity,
 });
 const teams = { developers: "ml-engineers", admins: "platform-admins" };
-
-function errorOf(raw: Record<string, unknown>): string {
-  try {
-    parsePlatformConfig("secure-mlops", raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("the github config key, extended for the repository and environments", () => {
   it("accepts teams, the owning stack, the branch table and this stack's environment", () => {

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { azurePolicyBuiltIns } from "../../constants/azure-policy-builtins";
 import { builtInRoles } from "../../constants/roles";
 import { parsePlatformConfig } from "../../stacks/config";
-import { ConfigError } from "../../stacks/errors";
 import { governanceRemediationRoles } from "../../stacks/governance";
 import { environmentProfiles } from "../../stacks/profiles";
+import { errorOf } from "./config-error";
 
 const valid = (governance: unknown): Record<string, unknown> => ({
   environment: "prod",
@@ -16,16 +16,6 @@ const valid = (governance: unknown): Record<string, unknown> => ({
   defenderForContainers: true,
   governance,
 });
-
-function errorOf(raw: Record<string, unknown>): string {
-  try {
-    parsePlatformConfig("secure-mlops", raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const exemption = { name: "aks-local", assignment: "aks-local-accounts-disabled", expiresOn: "2027-03-31T00:00:00Z", reason: "accepted by platform-admins (CHG-1234)" };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../stacks/errors";
 import { parsePlatformConfig } from "../../stacks/config";
+import { errorOf } from "./config-error";
 
 const valid = (): Record<string, unknown> => ({
   environment: "prod",
@@ -13,16 +13,6 @@ const valid = (): Record<string, unknown> => ({
   github: { owner: "octo-org", repository: "ml-platform" },
   identity: { deployEnvironment: "prod" },
 });
-
-function errorOf(raw: Record<string, unknown>): string {
-  try {
-    parsePlatformConfig("secure-mlops", raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("the github and identity config keys", () => {
   it("accept a repository, immutable ids, customized claims, personas and added rows", () => {
