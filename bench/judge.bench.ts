@@ -3,16 +3,18 @@
  * on two pack processes, as `judge()` does in a preview: a focused part of bench/index.ts.
  *
  *   npx tsx bench/judge.bench.ts          # BENCH_ROUNDS (default 5) runs after a first one
+ *   BENCH_STACK=kubernetes|registry       # the synthetic Kubernetes or registry stack instead
  */
 import { readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { judge, startConfiguredPack } from "../preview/engine";
 import { loadProgramSource, runProgram } from "../preview/run-program";
-import { replicateStack } from "./synthetic";
+import { kubernetesStack, replicateStack, syntheticStack } from "./synthetic";
 
 const root = path.resolve(__dirname, "..");
 const rounds = Number(process.env["BENCH_ROUNDS"] ?? 5);
+const stack = process.env["BENCH_STACK"] ?? "prod";
 
 /**
  * CPU seconds (user + system) of this process and its children so far, from /proc: on a shared
@@ -34,7 +36,8 @@ function cpuSeconds(): number {
 
 async function main(): Promise<void> {
   console.log(`machine: ${os.availableParallelism()} cores, Node ${process.version}; load average at the start ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  const records = replicateStack(await runProgram(loadProgramSource(root, "prod")), 5000);
+  const records =
+    stack === "kubernetes" ? kubernetesStack(5000) : stack === "registry" ? syntheticStack(5000) : replicateStack(await runProgram(loadProgramSource(root, "prod")), 5000);
   const started = await Promise.all([0, 1].map(() => startConfiguredPack(path.join(root, "policies"))));
   try {
     const times: number[] = [];
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
     const rest = times.slice(1).sort((a, b) => a - b);
     const restCpu = cpu.slice(1).sort((a, b) => a - b);
     console.log(`CPU time of a judging (client and both packs): first run ${cpu[0]!.toFixed(2)} s, median of the next ${rounds} ${restCpu[Math.floor(restCpu.length / 2)]!.toFixed(2)} s`);
-    console.log(`judging ${records.length} prod-shaped resources, 2 pack processes: first run ${times[0]!.toFixed(0)} ms, median of the next ${rounds} ${rest[Math.floor(rest.length / 2)]!.toFixed(0)} ms; ${violations} violations (goal < 2000 ms)`);
+    console.log(`judging ${records.length} ${stack === "prod" ? "prod-shaped" : `synthetic ${stack}`} resources, 2 pack processes: first run ${times[0]!.toFixed(0)} ms, median of the next ${rounds} ${rest[Math.floor(rest.length / 2)]!.toFixed(0)} ms; ${violations} violations (goal < 2000 ms)`);
   } finally {
     for (const s of started) s.client.close();
   }
