@@ -3,6 +3,7 @@ import {
   PolicyPackClient,
   encodeStack,
   type AnalyzeInput,
+  type AnalyzeResult,
   type EncodedStack,
   type AnalyzerProvider,
   type Diagnostic,
@@ -12,6 +13,7 @@ import {
 } from "./pack-client";
 import { readPolicyConfigFile, resolvePolicyConfig } from "./policy-config";
 import { applicablePolicies, planProcesses, type ProcessPlan } from "./routing";
+import { EarlyJudging } from "./early-judging";
 import type { RecordedResource } from "./recorder";
 import { loadProgramSource, runProgram, type ProgramSource } from "./run-program";
 
@@ -65,24 +67,36 @@ export interface PreviewResult {
 }
 
 /** The default provider the engine would create for a package, with its config as inputs. */
+function defaultProvider(pkg: string, source: ProgramSource): AnalyzerProvider {
+  const properties: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(source.config)) {
+    if (key.startsWith(`${pkg}:`)) properties[key.slice(pkg.length + 1)] = value;
+  }
+  return {
+    type: `pulumi:providers:${pkg}`,
+    name: "default",
+    urn: `urn:pulumi:${source.stack}::${source.project}::pulumi:providers:${pkg}::default`,
+    properties,
+  };
+}
+
+/** The package of a resource that the engine gives a default provider, if it does. */
+function defaultProviderPackage(r: RecordedResource): string | undefined {
+  return !r.custom || r.provider || r.type.startsWith("pulumi:") ? undefined : (r.type.split(":")[0] ?? "");
+}
+
 function defaultProviders(records: readonly RecordedResource[], source: ProgramSource): Map<string, AnalyzerProvider> {
   const providers = new Map<string, AnalyzerProvider>();
   for (const r of records) {
-    if (!r.custom || r.provider || r.type.startsWith("pulumi:")) continue;
-    const pkg = r.type.split(":")[0] ?? "";
-    if (providers.has(pkg)) continue;
-    const properties: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(source.config)) {
-      if (key.startsWith(`${pkg}:`)) properties[key.slice(pkg.length + 1)] = value;
-    }
-    providers.set(pkg, {
-      type: `pulumi:providers:${pkg}`,
-      name: "default",
-      urn: `urn:pulumi:${source.stack}::${source.project}::pulumi:providers:${pkg}::default`,
-      properties,
-    });
+    const pkg = defaultProviderPackage(r);
+    if (pkg !== undefined && !providers.has(pkg)) providers.set(pkg, defaultProvider(pkg, source));
   }
   return providers;
+}
+
+/** The `Analyze` request for a resource, as `judge()` makes it. */
+function analyzeInput(r: RecordedResource, provider: AnalyzerProvider | undefined): AnalyzeInput {
+  return { type: r.type, name: r.name, urn: r.urn, properties: r.inputs, options: r.options, provider };
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -115,6 +129,11 @@ export interface JudgeOptions {
    * every process judges with the config it has.
    */
   readonly config?: ResolvedPolicyConfig;
+  /**
+   * `Analyze` answers already had for some resources (by URN), asked with the processes
+   * configured as they are now (EarlyJudging, while the program ran): not asked again.
+   */
+  readonly judged?: ReadonlyMap<string, AnalyzeResult>;
 }
 
 /**
@@ -134,7 +153,7 @@ export async function judge(
   const providerFor = (r: RecordedResource): AnalyzerProvider | undefined =>
     r.custom && !r.provider ? providers.get(r.type.split(":")[0] ?? "") : undefined;
   const requests: Requests = {
-    analyze: (r) => ({ type: r.type, name: r.name, urn: r.urn, properties: r.inputs, options: r.options, provider: providerFor(r) }),
+    analyze: (r) => analyzeInput(r, providerFor(r)),
     stack: (resources) =>
       encodeStack(
         resources.map((r) => ({
@@ -152,9 +171,10 @@ export async function judge(
   };
   const concurrency = options.concurrency ?? 256;
   const routable = options.config !== undefined && pack.policies.every((p) => p.policyType !== "unknown");
+  const judged = options.judged ?? new Map<string, AnalyzeResult>();
   const diagnostics = routable
-    ? await judgeRouted(pool, pack, options.config as ResolvedPolicyConfig, records, requests, concurrency)
-    : await judgeAsConfigured(pool, records, requests, concurrency);
+    ? await judgeRouted(pool, pack, options.config as ResolvedPolicyConfig, records, requests, concurrency, judged)
+    : await judgeAsConfigured(pool, records, requests, concurrency, judged);
   const byUrn = new Map(records.map((r) => [r.urn, r]));
   const byPolicy = new Map(pack.policies.map((p) => [p.name, p]));
   return diagnostics.map((d) => {
@@ -191,16 +211,18 @@ async function judgeAsConfigured(
   records: readonly RecordedResource[],
   requests: Requests,
   concurrency: number,
+  judged: ReadonlyMap<string, AnalyzeResult>,
 ): Promise<Diagnostic[]> {
   const stackClient = pool[pool.length - 1] as PolicyPackClient;
   const resourceClients = pool.length > 1 ? pool.slice(0, -1) : pool;
+  const known = records.flatMap((r) => judged.get(r.urn)?.diagnostics ?? []);
   let turn = 0;
-  const resources = mapLimit(records, concurrency * resourceClients.length, (r) =>
+  const resources = mapLimit(records.filter((r) => !judged.has(r.urn)), concurrency * resourceClients.length, (r) =>
     (resourceClients[turn++ % resourceClients.length] as PolicyPackClient).analyze(requests.analyze(r)),
   );
   const stack = stackClient.analyzeEncodedStack(requests.stack(records));
   const [resourceDiagnostics, stackAnswer] = await Promise.all([resources, stack]);
-  return [...resourceDiagnostics.flat(), ...stackAnswer.diagnostics];
+  return [...known, ...resourceDiagnostics.flat(), ...stackAnswer.diagnostics];
 }
 
 /**
@@ -215,11 +237,15 @@ async function judgeRouted(
   records: readonly RecordedResource[],
   requests: Requests,
   concurrency: number,
+  judged: ReadonlyMap<string, AnalyzeResult>,
 ): Promise<Diagnostic[]> {
   const firstOfType = new Map<string, RecordedResource>();
   for (const r of records) if (!firstOfType.has(r.type)) firstOfType.set(r.type, r);
   const probes = [...firstOfType.values()];
-  const rest = records.filter((r) => firstOfType.get(r.type) !== r);
+  const isProbe = (r: RecordedResource): boolean => firstOfType.get(r.type) === r;
+  // Answers had before (with the full config) count as judged, probes included.
+  const known = records.flatMap((r) => (isProbe(r) ? [] : (judged.get(r.urn)?.diagnostics ?? [])));
+  const rest = records.filter((r) => !isProbe(r) && !judged.has(r.urn));
   // A stack with one resource of each type tells which stack policies apply; its violations are
   // not the stack's and are dropped. If it fails, every stack policy runs.
   const stackProbe =
@@ -231,10 +257,10 @@ async function judgeRouted(
           .catch(() => undefined);
   let turn = 0;
   const answers = await mapLimit(probes, concurrency * pool.length, (r) =>
-    (pool[turn++ % pool.length] as PolicyPackClient).analyzeWithApplicability(requests.analyze(r)),
+    Promise.resolve(judged.get(r.urn) ?? (pool[turn++ % pool.length] as PolicyPackClient).analyzeWithApplicability(requests.analyze(r))),
   );
   const stackPolicies = await stackProbe;
-  const probeDiagnostics = answers.flatMap((a) => a.diagnostics);
+  const probeDiagnostics = [...answers.flatMap((a) => a.diagnostics), ...known];
   if (rest.length === 0) {
     // One resource per type: nothing to route; the stack is judged with the config as it is.
     const stack = await (pool[pool.length - 1] as PolicyPackClient).analyzeEncodedStack(requests.stack(records));
@@ -306,10 +332,21 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
     const own = loadProgramSource(options.programDir, options.stack);
     source = { ...own, programDir: path.resolve(options.programDir) };
   }
-  // The program and the pack start in parallel: each spends most of its start loading SDKs.
-  const packPromise = startConfiguredPack(options.policyPackDir, options.policyConfigFile);
-  const programPromise = runProgram(source);
+  // The program and the pack start in parallel: each spends most of its start loading SDKs. Once
+  // the pack is ready, it judges each resource as the program registers it (EarlyJudging).
+  const early = new EarlyJudging(options.concurrency ?? 256);
+  const packPromise = startConfiguredPack(options.policyPackDir, options.policyConfigFile).then((started) => {
+    early.start(started.client);
+    return started;
+  });
+  const programPromise = runProgram(source, {
+    onRegistered: (r) => {
+      const pkg = defaultProviderPackage(r);
+      early.add(analyzeInput(r, pkg === undefined ? undefined : defaultProvider(pkg, source)));
+    },
+  });
   const [packResult, programResult] = await Promise.allSettled([packPromise, programPromise]);
+  const judged = await early.settle();
   if (packResult.status === "fulfilled" && programResult.status === "rejected") packResult.value.client.close();
   if (programResult.status === "rejected") throw programResult.reason;
   if (packResult.status === "rejected") throw packResult.reason;
@@ -320,7 +357,7 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
     // A big stack pays for a second pack process (the work is dealt over both, preview/routing.ts).
     // A small one does not: the start costs more than it saves.
     if (records.length >= bigStack) clients.push((await startConfiguredPack(options.policyPackDir, options.policyConfigFile)).client);
-    const violations = await judge(clients, pack, records, defaultProviders(records, source), { concurrency: options.concurrency, config });
+    const violations = await judge(clients, pack, records, defaultProviders(records, source), { concurrency: options.concurrency, config, judged });
     return {
       project: source.project,
       stack: source.stack,

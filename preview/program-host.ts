@@ -26,16 +26,47 @@ async function fail(err: unknown): Promise<never> {
   process.exit(0);
 }
 
+/**
+ * @pulumi/pulumi records a stack trace on each of its internal promises (runtime/debuggable.js)
+ * but prints those traces only when PULUMI_DEBUG_PROMISE_LEAKS is set; capturing and formatting
+ * them was a sixth of this process's CPU time for the prod stack (node --cpu-prof), and garbage
+ * besides. Unless that variable is set, the traces are captured empty (stackTraceLimit 0 for the
+ * capture alone); the leak check and its message are unchanged. Should the SDK stop exporting
+ * the function from that module, nothing is wrapped.
+ */
+function skipUnusedPromiseTraces(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal module of @pulumi/pulumi, no typed entry
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+    debugPromiseLeaks?: unknown;
+    debuggablePromise?: unknown;
+  };
+  const original = debuggable.debuggablePromise;
+  if (debuggable.debugPromiseLeaks !== false || typeof original !== "function") return;
+  debuggable.debuggablePromise = function withoutTrace(this: unknown, ...args: unknown[]): unknown {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  };
+}
+
 async function host(request: ProgramHostRequest): Promise<void> {
   const programDir = path.resolve(request.programDir);
+  skipUnusedPromiseTraces();
   process.on("unhandledRejection", (err) => void fail(err));
   process.on("uncaughtException", (err) => void fail(err));
 
+  // Each resource goes to the parent as it is registered, so the pack judges it while the
+  // program goes on; the final list follows in the result.
   const recorded = await installRecordingMocks(
     createOfflineMocks(undefined, request.project, request.stack),
     request.project,
     request.stack,
     true,
+    (resource) => void send({ kind: "registered", resource }),
   );
   pulumi.runtime.setAllConfig(request.config, request.secretKeys);
   // Programs may read files relative to their folder, as under `pulumi up`.

@@ -12,6 +12,9 @@ export interface ProgramHostRequest {
 }
 
 export type ProgramHostReply =
+  /** One resource, as soon as the program registered it (its outputs may still change). */
+  | { readonly kind: "registered"; readonly resource: RecordedResource }
+  /** Every resource, final, in registration order: the program has finished. */
   | { readonly kind: "result"; readonly resources: RecordedResource[] }
   | { readonly kind: "error"; readonly message: string; readonly location?: string; readonly errorName: string };
 

@@ -89,13 +89,16 @@ function recordRequest(req: resproto.RegisterResourceRequest, resp: resproto.Reg
 
 /**
  * Installs `mocks` as Pulumi's runtime (like `pulumi.runtime.setMocks`) and records every
- * registration into the returned array, in registration order.
+ * registration into the returned array, in registration order. `onRecord` sees each record as
+ * it is made (the preview judges it meanwhile); a component's outputs are filled in later, when
+ * the program registers them, and only in the array.
  */
 export async function installRecordingMocks(
   mocks: pulumi.runtime.Mocks,
   project: string,
   stack: string,
   preview = true,
+  onRecord?: (resource: RecordedResource) => void,
 ): Promise<RecordedResource[]> {
   const recorded: RecordedResource[] = [];
   const byUrn = new Map<string, RecordedResource>();
@@ -118,6 +121,7 @@ export async function installRecordingMocks(
         const r = recordRequest(req, resp);
         recorded.push(r);
         byUrn.set(r.urn, r);
+        onRecord?.(r);
       }
       cb(err, resp);
     });

@@ -95,8 +95,12 @@ export function loadProgramSource(projectDir: string, stack: string): ProgramSou
 /**
  * Runs the program in a child process on the offline mocks and returns what it registered.
  * Rejects with ProgramError (message and program location) when it does not load or throws.
+ * `onRegistered` is called with each resource as the program registers it, before the end.
  */
-export function runProgram(source: ProgramSource, opts: { timeoutMs?: number } = {}): Promise<RecordedResource[]> {
+export function runProgram(
+  source: ProgramSource,
+  opts: { timeoutMs?: number; onRegistered?: (resource: RecordedResource) => void } = {},
+): Promise<RecordedResource[]> {
   const hasEntry = ["index.ts", "index.js", "package.json"].some((f) => fs.existsSync(path.join(source.programDir, f)));
   if (!hasEntry) {
     return Promise.reject(new ProgramError(`${source.programDir} has no index.ts, index.js or package.json`));
@@ -131,7 +135,8 @@ export function runProgram(source: ProgramSource, opts: { timeoutMs?: number } =
       reject(new ProgramError(`the program in ${source.programDir} did not finish within ${opts.timeoutMs ?? 120_000} ms`));
     }, opts.timeoutMs ?? 120_000);
     child.on("message", (m: ProgramHostReply) => {
-      reply = m;
+      if (m.kind === "registered") opts.onRegistered?.(m.resource);
+      else reply = m;
     });
     child.on("exit", (code) => {
       clearTimeout(timer);
