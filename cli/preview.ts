@@ -36,8 +36,9 @@ export const registerPreviewCommand: CommandRegistrar = (program, io, setExit) =
       if (!programDir && !fs.existsSync(path.join(packageRoot, "stacks", `Pulumi.${flags.stack}.yaml`))) {
         throw new UsageError(`--stack ${flags.stack}: no stacks/Pulumi.${flags.stack}.yaml (stacks: dev, staging, prod)`);
       }
-      // Loaded on use: the engine pulls in gRPC and the Pulumi protos, which `attest` and `verify` never need.
-      const { runPreview } = await import("../preview/engine");
+      // Loaded on use: the engine pulls in gRPC and the Pulumi protos, which `attest` and `verify` never need
+      // (run-preview loads it itself, once the program has started).
+      const { runPreview } = await import("../preview/run-preview");
       const { renderText, toJson, toSarif } = await import("../preview/report");
       let result;
       try {

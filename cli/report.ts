@@ -30,7 +30,8 @@ export const registerReportCommand: CommandRegistrar = (program, io, setExit) =>
       if (flags.stack !== undefined && !fs.existsSync(path.join(packageRoot, "stacks", `Pulumi.${flags.stack}.yaml`))) {
         throw new UsageError(`--stack ${flags.stack}: no stacks/Pulumi.${flags.stack}.yaml (stacks: dev, staging, prod)`);
       }
-      const { runPreview, startConfiguredPack } = await import("../preview/engine");
+      const { startConfiguredPack } = await import("../preview/engine");
+      const { runPreview } = await import("../preview/run-preview");
       let judged;
       try {
         if (flags.stack !== undefined) {

@@ -13,9 +13,8 @@ import {
 } from "./pack-client";
 import { readPolicyConfigFile, resolvePolicyConfig } from "./policy-config";
 import { applicablePolicies, planProcesses, type ProcessPlan } from "./routing";
-import { EarlyJudging } from "./early-judging";
+import { analyzeInput } from "./analyze-input";
 import type { RecordedResource } from "./recorder";
-import { loadProgramSource, runProgram, type ProgramSource } from "./run-program";
 
 /**
  * The offline preview: runs a Pulumi program on the mocks and sends every resource, then the whole
@@ -64,39 +63,6 @@ export interface PreviewResult {
   readonly resources: readonly PreviewResource[];
   readonly violations: readonly Violation[];
   readonly mandatoryCount: number;
-}
-
-/** The default provider the engine would create for a package, with its config as inputs. */
-function defaultProvider(pkg: string, source: ProgramSource): AnalyzerProvider {
-  const properties: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(source.config)) {
-    if (key.startsWith(`${pkg}:`)) properties[key.slice(pkg.length + 1)] = value;
-  }
-  return {
-    type: `pulumi:providers:${pkg}`,
-    name: "default",
-    urn: `urn:pulumi:${source.stack}::${source.project}::pulumi:providers:${pkg}::default`,
-    properties,
-  };
-}
-
-/** The package of a resource that the engine gives a default provider, if it does. */
-function defaultProviderPackage(r: RecordedResource): string | undefined {
-  return !r.custom || r.provider || r.type.startsWith("pulumi:") ? undefined : (r.type.split(":")[0] ?? "");
-}
-
-function defaultProviders(records: readonly RecordedResource[], source: ProgramSource): Map<string, AnalyzerProvider> {
-  const providers = new Map<string, AnalyzerProvider>();
-  for (const r of records) {
-    const pkg = defaultProviderPackage(r);
-    if (pkg !== undefined && !providers.has(pkg)) providers.set(pkg, defaultProvider(pkg, source));
-  }
-  return providers;
-}
-
-/** The `Analyze` request for a resource, as `judge()` makes it. */
-function analyzeInput(r: RecordedResource, provider: AnalyzerProvider | undefined): AnalyzeInput {
-  return { type: r.type, name: r.name, urn: r.urn, properties: r.inputs, options: r.options, provider };
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -323,51 +289,6 @@ export async function startConfiguredPack(
   } catch (err) {
     client.close();
     throw err;
-  }
-}
-
-export async function runPreview(options: PreviewOptions): Promise<PreviewResult> {
-  let source = loadProgramSource(options.projectDir, options.stack);
-  if (options.programDir) {
-    const own = loadProgramSource(options.programDir, options.stack);
-    source = { ...own, programDir: path.resolve(options.programDir) };
-  }
-  // The program and the pack start in parallel: each spends most of its start loading SDKs. Once
-  // the pack is ready, it judges each resource as the program registers it (EarlyJudging).
-  const early = new EarlyJudging(options.concurrency ?? 256);
-  const packPromise = startConfiguredPack(options.policyPackDir, options.policyConfigFile).then((started) => {
-    early.start(started.client);
-    return started;
-  });
-  const programPromise = runProgram(source, {
-    onRegistered: (r) => {
-      const pkg = defaultProviderPackage(r);
-      early.add(analyzeInput(r, pkg === undefined ? undefined : defaultProvider(pkg, source)));
-    },
-  });
-  const [packResult, programResult] = await Promise.allSettled([packPromise, programPromise]);
-  const judged = await early.settle();
-  if (packResult.status === "fulfilled" && programResult.status === "rejected") packResult.value.client.close();
-  if (programResult.status === "rejected") throw programResult.reason;
-  if (packResult.status === "rejected") throw packResult.reason;
-  const { client, pack, config } = packResult.value;
-  const records = programResult.value;
-  const clients = [client];
-  try {
-    // A big stack pays for a second pack process (the work is dealt over both, preview/routing.ts).
-    // A small one does not: the start costs more than it saves.
-    if (records.length >= bigStack) clients.push((await startConfiguredPack(options.policyPackDir, options.policyConfigFile)).client);
-    const violations = await judge(clients, pack, records, defaultProviders(records, source), { concurrency: options.concurrency, config, judged });
-    return {
-      project: source.project,
-      stack: source.stack,
-      pack,
-      resources: records.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, custom: r.custom })),
-      violations,
-      mandatoryCount: violations.filter((v) => v.enforcementLevel === "mandatory").length,
-    };
-  } finally {
-    for (const c of clients) c.close();
   }
 }
 
