@@ -89,10 +89,7 @@ describe("when a secure default is relaxed through its argument", () => {
   };
   const entries = Object.entries(relaxations);
   it("has relaxations to check", () => expect(entries.length).toBeGreaterThan(5));
-  itCatchesEachRelaxation<Args>(relaxations, async (override) => pack.judge(await build({ ...minimal, ...override })));
-  it("lists every default", () => {
-    expect(Object.keys(relaxations).sort()).toEqual(Object.keys(aksMlInferenceDefaults).sort());
-  });
+  itCatchesEachRelaxation<Args>(relaxations, async (override) => pack.judge(await build({ ...minimal, ...override })), { defaults: aksMlInferenceDefaults });
 });
 
 describe("when an argument is invalid", () => {

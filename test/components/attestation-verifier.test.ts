@@ -154,10 +154,7 @@ describe("when a secure default is relaxed through its argument", () => {
   };
   const entries = Object.entries(relaxations);
   it("has relaxations to check", () => expect(entries.filter(([, r]) => Array.isArray(r)).length).toBeGreaterThan(1));
-  itCatchesEachRelaxation<Args>(relaxations, async (override) => pack.judge(await build({ ...minimal, ...override })));
-  it("lists every default", () => {
-    expect(Object.keys(relaxations).sort()).toEqual(Object.keys(attestationVerifierDefaults).sort());
-  });
+  itCatchesEachRelaxation<Args>(relaxations, async (override) => pack.judge(await build({ ...minimal, ...override })), { defaults: attestationVerifierDefaults });
 });
 
 describe("when an argument is invalid", () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { itCatchesEachRelaxation } from "../support/relaxations";
 import { defaultOfflineIdentity } from "../../preview/mocks";
 import type { RecordedResource } from "../../preview/recorder";
 import { expectArgumentError } from "../support/argument-error";
@@ -151,16 +152,9 @@ describe("when a default is changed through its argument", () => {
     includeDeployerAsOwner: "ownership of the application, which the credential policies do not depend on",
     actionsVariableEnvironments: "writes non-secret variables to GitHub; nothing is weakened",
   };
-  for (const [key, relaxation] of Object.entries(relaxations)) {
-    if (typeof relaxation === "string") continue;
-    const [override, policy] = relaxation;
-    it(`is caught by ${policy} (${key})`, async () => {
-      const violations = await pack.judge(await build({ ...minimal, ...override }));
-      expect(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName)).toEqual([policy]);
-    });
-  }
-  it("lists every default", () => {
-    expect(Object.keys(relaxations).sort()).toEqual(Object.keys(githubOidcPrincipalDefaults).sort());
+  itCatchesEachRelaxation<Args>(relaxations, async (override) => pack.judge(await build({ ...minimal, ...override })), {
+    defaults: githubOidcPrincipalDefaults,
+    only: true,
   });
   it("lets the strict pack refuse a branch credential on a principal that deploys", async () => {
     const violations = await pack.judge(await build({ ...minimal, federatedCredentials: [{ name: "main", entity: "branch", value: "main" }], roleAssignments: deployerRoles }));

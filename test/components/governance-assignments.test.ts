@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { itCatchesEachRelaxation } from "../support/relaxations";
 import { azurePolicyBuiltIns } from "../../constants/azure-policy-builtins";
 import type { RecordedResource } from "../../preview/recorder";
 import { expectArgumentError } from "../support/argument-error";
@@ -126,18 +127,9 @@ describe("when a secure default is relaxed through its argument", () => {
     namePrefix: "not a relaxation",
     exemptionCategory: "not a relaxation",
   };
-  const entries = Object.entries(relaxations);
-  it("has relaxations to check", () => expect(entries.filter(([, r]) => r !== "not a relaxation").length).toBe(2));
-  for (const [key, relaxation] of entries) {
-    if (relaxation === "not a relaxation") continue;
-    const [override, policy] = relaxation;
-    it(`is caught by ${policy} (${key})`, async () => {
-      const { rs } = await build({ ...minimal, ...override });
-      const violations = await pack.judge(rs);
-      expect(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName)).toContain(policy);
-    });
-  }
-  it("lists every default", () => expect(Object.keys(relaxations).sort()).toEqual(Object.keys(governanceAssignmentsDefaults).sort()));
+  itCatchesEachRelaxation<Args>(relaxations, async (override) => pack.judge((await build({ ...minimal, ...override })).rs), {
+    defaults: governanceAssignmentsDefaults,
+  });
 
   it("in audit, reports where it could deny and assigns the remediating definitions without enforcing them", async () => {
     const { name, rs } = await build({ ...minimal, enforcement: "audit" });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { itCatchesEachRelaxation } from "../support/relaxations";
 import type { RecordedResource } from "../../preview/recorder";
 import { expectArgumentError } from "../support/argument-error";
 import { record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
@@ -316,16 +317,8 @@ describe("when a secure default is relaxed through its argument", () => {
     defaultBranch: "a name, not a setting",
     managedFilesBranchPrefix: "a name, not a setting",
   };
-  for (const [key, relaxation] of Object.entries(relaxations)) {
-    if (typeof relaxation === "string") continue;
-    const [override, policy] = relaxation;
-    it(`is caught by ${policy} (${key})`, async () => {
-      const names = (await mandatory(await build({ ...minimal, ...override }))).map((m) => m.split(":")[0]);
-      expect(names).toContain(policy);
-    });
-  }
-  it("lists every default", () => {
-    expect(Object.keys(relaxations).sort()).toEqual(Object.keys(protectedRepositoryDefaults).sort());
+  itCatchesEachRelaxation<Args>(relaxations, async (override) => pack.judge(await build({ ...minimal, ...override })), {
+    defaults: protectedRepositoryDefaults,
   });
 
   const table = (change: (rules: Args["branches"] & object) => void): Args => {
@@ -377,15 +370,8 @@ describe("ProtectedEnvironment on its own (an environment stack)", () => {
     deploymentBranches: [{ deploymentBranches: ["main"] }, "github-environment-deployment-branch-allowed"],
     waitTimerMinutes: "0 is the relaxed value; a wait is stricter",
   };
-  for (const [key, relaxation] of Object.entries(relaxations)) {
-    if (typeof relaxation === "string") continue;
-    const [override, policy] = relaxation;
-    it(`is caught by ${policy} when ${key} is relaxed`, async () => {
-      expect((await mandatory(await buildEnv({ ...envMinimal, ...override }))).map((m) => m.split(":")[0])).toContain(policy);
-    });
-  }
-  it("lists every default", () => {
-    expect(Object.keys(relaxations).sort()).toEqual(Object.keys(protectedEnvironmentDefaults).sort());
+  itCatchesEachRelaxation<EnvArgs>(relaxations, async (override) => pack.judge(await buildEnv({ ...envMinimal, ...override })), {
+    defaults: protectedEnvironmentDefaults,
   });
 });
 

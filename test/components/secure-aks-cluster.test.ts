@@ -175,10 +175,7 @@ describe("when a secure default is relaxed through its argument", () => {
   };
   const entries = Object.entries(relaxations);
   it("has relaxations to check", () => expect(entries.length).toBeGreaterThan(20));
-  itCatchesEachRelaxation<Args>(relaxations, async (override) => pack.judge(await build({ ...minimal, ...override })));
-  it("lists every default", () => {
-    expect(Object.keys(relaxations).sort()).toEqual(Object.keys(secureAksClusterDefaults).sort());
-  });
+  itCatchesEachRelaxation<Args>(relaxations, async (override) => pack.judge(await build({ ...minimal, ...override })), { defaults: secureAksClusterDefaults });
   it("catches a relaxed node setting on the separate user pool too", async () => {
     const rs = await build({ ...minimal, nodePublicIp: true });
     const violations = await pack.judge(rs);

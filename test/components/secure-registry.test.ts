@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { itCatchesEachRelaxation } from "../support/relaxations";
 import type { RecordedResource } from "../../preview/recorder";
 import { expectArgumentError } from "../support/argument-error";
 import { messagesOf, record, recordWithOfflineMocks, startTestPack, type TestPack } from "../support/harness";
@@ -115,16 +116,8 @@ describe("when a secure default is relaxed through its argument", () => {
     zoneRedundancy: [{ zoneRedundancy: false }, "azure-containerregistry-registry-zone-redundant"],
     dataEndpointEnabled: [{ dataEndpointEnabled: false }, "azure-containerregistry-registry-dedicated-data-endpoints"],
   };
-  for (const [key, relaxation] of Object.entries(relaxations)) {
-    if (relaxation === "stricter") continue;
-    const [override, policy] = relaxation;
-    it(`is caught by ${policy} (${key})`, async () => {
-      const violations = await judgeInStack(await build({ ...minimal, ...override }));
-      expect(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName)).toContain(policy);
-    });
-  }
-  it("lists every default", () => {
-    expect(Object.keys(relaxations).sort()).toEqual(Object.keys(secureRegistryDefaults).sort());
+  itCatchesEachRelaxation<Args>(relaxations, async (override) => judgeInStack(await build({ ...minimal, ...override })), {
+    defaults: secureRegistryDefaults,
   });
 });
 
