@@ -77,6 +77,43 @@ function lazyNamespace(file) {
   return true;
 }
 
+/**
+ * A TypeScript-compiled module used only as a namespace by its importer (`__importStar(require(x))`,
+ * which returns a module marked `__esModule` as it is): a stand-in that answers `__esModule` and
+ * loads the real module on any other use.
+ */
+function lazyEsModule(file, importer, name) {
+  let text;
+  let importerText;
+  try {
+    text = fs.readFileSync(file, "utf8");
+    importerText = fs.readFileSync(importer, "utf8");
+  } catch {
+    return false;
+  }
+  if (!text.includes('Object.defineProperty(exports, "__esModule", { value: true });')) return false;
+  // the importer must only keep it as a namespace, never list its exports at load
+  const uses = importerText.split(`require("./${name}")`).length - 1;
+  if (uses !== 1 || !importerText.includes(`const ${name} = __importStar(require("./${name}"));`)) return false;
+  const load = loader(file);
+  install(
+    file,
+    new Proxy(
+      {},
+      {
+        get: (_, key) => (key === "__esModule" ? true : load()[key]),
+        has: (_, key) => key in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, key) => {
+          const d = Object.getOwnPropertyDescriptor(load(), key);
+          return d && { ...d, configurable: true };
+        },
+      },
+    ),
+  );
+  return true;
+}
+
 function pulumiRoot() {
   try {
     return path.dirname(require.resolve("@pulumi/pulumi", { paths: [__dirname] }));
@@ -90,6 +127,9 @@ if (root !== undefined && process.env.SECURE_MLOPS_EAGER_SDK !== "1") {
   lazyFunctions(path.join(root, "runtime", "closure", "serializeClosure.js"), ["serializeFunction", "serializeFunctionAsync"]);
   lazyFunctions(path.join(root, "runtime", "closure", "codePaths.js"), ["computeCodePaths", "findWorkspaceRoot", "packageArchivePath"]);
   lazyNamespace(path.join(root, "typescript-shim.js"));
+  // The Automation API (workspaces, the CLI wrapper, its YAML and gRPC server): `pulumi.automation`
+  // is loaded by the SDK's index at start, used by no program or policy pack.
+  lazyEsModule(path.join(root, "automation", "index.js"), path.join(root, "index.js"), "automation");
 }
 
-module.exports = { lazyFunctions, lazyNamespace };
+module.exports = { lazyFunctions, lazyNamespace, lazyEsModule };

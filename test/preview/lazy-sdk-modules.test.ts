@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../support/harness";
 
 // bin/lazy-sdk-modules.cjs, preloaded into the program host and the policy pack, keeps
-// @pulumi/pulumi's closure serializer (TypeScript, npm's Arborist) unloaded until it is used.
+// @pulumi/pulumi's closure serializer (TypeScript, npm's Arborist) and its Automation API
+// unloaded until they are used.
 
 const preload = path.join(repoRoot, "bin", "lazy-sdk-modules.cjs");
 const scratch = mkdtempSync(path.join(tmpdir(), "lazy-sdk-"));
@@ -28,6 +29,35 @@ describe("the SDK stand-ins preloaded into the preview's processes", () => {
     const r = node(script);
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe("[false,false]");
+  });
+
+  it("leave the Automation API unloaded by require('@pulumi/pulumi'), and load it on first use", () => {
+    const script = `${loaded} const pulumi = require("@pulumi/pulumi"); const before = loaded("/@pulumi/pulumi/automation/stack.js");
+      const kind = typeof pulumi.automation.LocalWorkspace; console.log(JSON.stringify([before, kind, loaded("/@pulumi/pulumi/automation/stack.js")]));`;
+    expect(node(script, false).stdout.trim()).toBe('[true,"function",true]');
+    const r = node(script);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe('[false,"function",true]');
+  });
+
+  it("install the namespace stand-in only for a compiled module its importer keeps as a namespace", () => {
+    const req = createRequire(__filename);
+    const { lazyEsModule } = req(preload) as { lazyEsModule(file: string, importer: string, name: string): boolean };
+    const dir = mkdtempSync(path.join(scratch, "ns-"));
+    const marked = 'Object.defineProperty(exports, "__esModule", { value: true });\nexports.x = 42;\n';
+    writeFileSync(path.join(dir, "plain.js"), "exports.x = 42;\n");
+    writeFileSync(path.join(dir, "spread.js"), 'const __importStar = (m) => m;\n__exportStar(require("./thing"), exports);\n');
+    writeFileSync(path.join(dir, "twice.js"), 'const thing = __importStar(require("./thing"));\nconst again = require("./thing");\n');
+    writeFileSync(path.join(dir, "index.js"), 'const thing = __importStar(require("./thing"));\nexports.thing = thing;\n');
+    writeFileSync(path.join(dir, "thing.js"), marked);
+    expect(lazyEsModule(path.join(dir, "plain.js"), path.join(dir, "index.js"), "plain")).toBe(false);
+    expect(lazyEsModule(path.join(dir, "thing.js"), path.join(dir, "spread.js"), "thing")).toBe(false);
+    expect(lazyEsModule(path.join(dir, "thing.js"), path.join(dir, "twice.js"), "thing")).toBe(false);
+    expect(lazyEsModule(path.join(dir, "missing.js"), path.join(dir, "index.js"), "missing")).toBe(false);
+    expect(lazyEsModule(path.join(dir, "thing.js"), path.join(dir, "index.js"), "thing")).toBe(true);
+    const thing = req(path.join(dir, "thing.js")) as { __esModule: boolean; x: number };
+    expect(thing.__esModule).toBe(true);
+    expect(thing.x).toBe(42);
   });
 
   it("load the real modules on first use: serializeFunction still serializes a closure", () => {
