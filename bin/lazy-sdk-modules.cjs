@@ -114,6 +114,93 @@ function lazyEsModule(file, importer, name) {
   return true;
 }
 
+/** The file `require(request)` would load from `dir`, or undefined. */
+function resolveFrom(dir, request) {
+  try {
+    return require.resolve(request, { paths: [dir] });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * TypeScript, answering `version` (from its package.json) without loading the compiler, which
+ * any other use loads.
+ */
+function lazyTypeScript(file) {
+  let version;
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(file), "..", "package.json"), "utf8"));
+    if (pkg.name !== "typescript" || typeof pkg.version !== "string") return false;
+    version = pkg.version;
+  } catch {
+    return false;
+  }
+  const load = loader(file);
+  install(
+    file,
+    new Proxy(
+      {},
+      {
+        get: (_, key) => (key === "version" ? version : load()[key]),
+        has: (_, key) => key in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, key) => {
+          const d = Object.getOwnPropertyDescriptor(load(), key);
+          return d && { ...d, configurable: true };
+        },
+      },
+    ),
+  );
+  return true;
+}
+
+/**
+ * ts-node whose `register(options)` takes effect when the first .ts or .tsx file is required:
+ * until then nothing is loaded (the real register loads TypeScript, reads tsconfig.json and
+ * installs source-map support at once). Any other use loads the real module.
+ */
+function lazyTsNodeRegister(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return false;
+  }
+  if (!/^function register\(opts\) \{$/m.test(text) || !/exports\.register = register|register: \(\) => register|register,/.test(text)) return false;
+  const load = loader(file);
+  const extensions = [".ts", ".tsx"];
+  const register = (options) => {
+    const before = new Map(extensions.map((ext) => [ext, Module._extensions[ext]]));
+    const deferred = function (module, filename) {
+      for (const [ext, handler] of before) {
+        if (handler === undefined) delete Module._extensions[ext];
+        else Module._extensions[ext] = handler;
+      }
+      load().register(options);
+      const ext = extensions.find((e) => filename.endsWith(e)) ?? ".ts";
+      return Module._extensions[ext](module, filename);
+    };
+    for (const ext of extensions) Module._extensions[ext] = deferred;
+  };
+  install(
+    file,
+    new Proxy(
+      {},
+      {
+        get: (_, key) => (key === "register" ? register : key === "__esModule" ? undefined : load()[key]),
+        has: (_, key) => key in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, key) => {
+          const d = Object.getOwnPropertyDescriptor(load(), key);
+          return d && { ...d, configurable: true };
+        },
+      },
+    ),
+  );
+  return true;
+}
+
 function pulumiRoot() {
   try {
     return path.dirname(require.resolve("@pulumi/pulumi", { paths: [__dirname] }));
@@ -130,6 +217,15 @@ if (root !== undefined && process.env.SECURE_MLOPS_EAGER_SDK !== "1") {
   // The Automation API (workspaces, the CLI wrapper, its YAML and gRPC server): `pulumi.automation`
   // is loaded by the SDK's index at start, used by no program or policy pack.
   lazyEsModule(path.join(root, "automation", "index.js"), path.join(root, "index.js"), "automation");
+  // The policy pack runner (cmd/run-policy-pack) registers ts-node, with TypeScript and type
+  // checking, before it loads a pack, TypeScript or not: a quarter of the pack's start. The pack
+  // entry (policies/pack-entry.cjs) is CommonJS and brings tsx itself when it runs the sources,
+  // so in the preview's processes TypeScript and ts-node load only if a .ts file is required
+  // through ts-node after all. The runner finds them from the SDK's folder, or its vendored copies.
+  const typescript = resolveFrom(root, "typescript") ?? path.join(root, "vendor", "typescript@3.8.3", "typescript.js");
+  lazyTypeScript(typescript);
+  const tsNode = resolveFrom(root, "ts-node") ?? resolveFrom(root, path.join(root, "vendor", "ts-node@7.0.1"));
+  if (tsNode !== undefined) lazyTsNodeRegister(tsNode);
 }
 
-module.exports = { lazyFunctions, lazyNamespace, lazyEsModule };
+module.exports = { lazyFunctions, lazyNamespace, lazyEsModule, lazyTypeScript, lazyTsNodeRegister };

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -20,7 +20,8 @@ function node(script: string, preloaded = true): { status: number | null; stdout
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const loaded = `const loaded = (part) => Object.keys(require.cache).some((k) => k.includes(part));`;
+// A stand-in sits in the require cache under the real file's name; it is a Proxy, the real module never is.
+const loaded = `const loaded = (part) => Object.entries(require.cache).some(([k, m]) => k.includes(part) && !require("node:util").types.isProxy(m.exports));`;
 
 describe("the SDK stand-ins preloaded into the preview's processes", () => {
   it("leave TypeScript and Arborist unloaded by require('@pulumi/pulumi'), which loads them without the preload", () => {
@@ -58,6 +59,38 @@ describe("the SDK stand-ins preloaded into the preview's processes", () => {
     const thing = req(path.join(dir, "thing.js")) as { __esModule: boolean; x: number };
     expect(thing.__esModule).toBe(true);
     expect(thing.x).toBe(42);
+  });
+
+  it("leave TypeScript and ts-node unloaded by the policy pack runner's registration, until a .ts file is required", () => {
+    const dir = mkdtempSync(path.join(scratch, "ts-"));
+    writeFileSync(path.join(dir, "answer.ts"), "const n: number = 41;\nexport const answer = n + 1;\n");
+    // what cmd/run-policy-pack does before it loads a pack: find both, read the version, register
+    const script = `${loaded} const tsutils = require("@pulumi/pulumi/tsutils");
+      const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
+      const version = require(typescriptRequire).version;
+      require(tsnodeRequire).register({ transpileOnly: true, skipProject: true, compiler: typescriptRequire, compilerOptions: { module: "commonjs" } });
+      const before = [loaded("/typescript/lib/typescript.js"), loaded("ts-node@7.0.1/index.js")];
+      const { answer } = require(${JSON.stringify(path.join(dir, "answer.ts"))});
+      console.log(JSON.stringify([typeof version, ...before, answer, loaded("/typescript/lib/typescript.js")]));`;
+    const r = node(script);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe('["string",false,false,42,true]');
+  });
+
+  it("install the TypeScript and ts-node stand-ins only on what they expect", () => {
+    const req = createRequire(__filename);
+    const { lazyTypeScript, lazyTsNodeRegister } = req(preload) as {
+      lazyTypeScript(file: string): boolean;
+      lazyTsNodeRegister(file: string): boolean;
+    };
+    const dir = mkdtempSync(path.join(scratch, "gate-"));
+    mkdirSync(path.join(dir, "lib"));
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "not-typescript", version: "1.0.0" }));
+    writeFileSync(path.join(dir, "lib", "typescript.js"), "exports.version = '1.0.0';\n");
+    expect(lazyTypeScript(path.join(dir, "lib", "typescript.js"))).toBe(false);
+    writeFileSync(path.join(dir, "other-ts-node.js"), "function compile(opts) {\n}\nexports.compile = compile;\n");
+    expect(lazyTsNodeRegister(path.join(dir, "other-ts-node.js"))).toBe(false);
+    expect(lazyTsNodeRegister(path.join(dir, "missing.js"))).toBe(false);
   });
 
   it("load the real modules on first use: serializeFunction still serializes a closure", () => {
