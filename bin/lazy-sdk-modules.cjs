@@ -23,6 +23,25 @@ function loader(file) {
   };
 }
 
+/**
+ * A module's exports that load the real module on first use; the keys of `own` are answered
+ * without loading it.
+ */
+function lazyObject(load, own = {}) {
+  return new Proxy(
+    {},
+    {
+      get: (_, key) => (Object.prototype.hasOwnProperty.call(own, key) ? own[key] : load()[key]),
+      has: (_, key) => key in load(),
+      ownKeys: () => Reflect.ownKeys(load()),
+      getOwnPropertyDescriptor: (_, key) => {
+        const d = Object.getOwnPropertyDescriptor(load(), key);
+        return d && { ...d, configurable: true };
+      },
+    },
+  );
+}
+
 function install(file, exportsObject) {
   const stand = new Module(file, module);
   stand.filename = file;
@@ -59,21 +78,7 @@ function lazyNamespace(file) {
   }
   if (!/module\.exports = require\("typescript"\);/.test(text)) return false;
   const load = loader(file);
-  install(
-    file,
-    new Proxy(
-      {},
-      {
-        get: (_, key) => load()[key],
-        has: (_, key) => key in load(),
-        ownKeys: () => Reflect.ownKeys(load()),
-        getOwnPropertyDescriptor: (_, key) => {
-          const d = Object.getOwnPropertyDescriptor(load(), key);
-          return d && { ...d, configurable: true };
-        },
-      },
-    ),
-  );
+  install(file, lazyObject(load));
   return true;
 }
 
@@ -96,21 +101,7 @@ function lazyEsModule(file, importer, name) {
   const uses = importerText.split(`require("./${name}")`).length - 1;
   if (uses !== 1 || !importerText.includes(`const ${name} = __importStar(require("./${name}"));`)) return false;
   const load = loader(file);
-  install(
-    file,
-    new Proxy(
-      {},
-      {
-        get: (_, key) => (key === "__esModule" ? true : load()[key]),
-        has: (_, key) => key in load(),
-        ownKeys: () => Reflect.ownKeys(load()),
-        getOwnPropertyDescriptor: (_, key) => {
-          const d = Object.getOwnPropertyDescriptor(load(), key);
-          return d && { ...d, configurable: true };
-        },
-      },
-    ),
-  );
+  install(file, lazyObject(load, { __esModule: true }));
   return true;
 }
 
@@ -137,21 +128,7 @@ function lazyTypeScript(file) {
     return false;
   }
   const load = loader(file);
-  install(
-    file,
-    new Proxy(
-      {},
-      {
-        get: (_, key) => (key === "version" ? version : load()[key]),
-        has: (_, key) => key in load(),
-        ownKeys: () => Reflect.ownKeys(load()),
-        getOwnPropertyDescriptor: (_, key) => {
-          const d = Object.getOwnPropertyDescriptor(load(), key);
-          return d && { ...d, configurable: true };
-        },
-      },
-    ),
-  );
+  install(file, lazyObject(load, { version }));
   return true;
 }
 
@@ -183,21 +160,7 @@ function lazyTsNodeRegister(file) {
     };
     for (const ext of extensions) Module._extensions[ext] = deferred;
   };
-  install(
-    file,
-    new Proxy(
-      {},
-      {
-        get: (_, key) => (key === "register" ? register : key === "__esModule" ? undefined : load()[key]),
-        has: (_, key) => key in load(),
-        ownKeys: () => Reflect.ownKeys(load()),
-        getOwnPropertyDescriptor: (_, key) => {
-          const d = Object.getOwnPropertyDescriptor(load(), key);
-          return d && { ...d, configurable: true };
-        },
-      },
-    ),
-  );
+  install(file, lazyObject(load, { register, __esModule: undefined }));
   return true;
 }
 
