@@ -321,12 +321,13 @@ export async function hashTasks(
   for (const t of tasks) totalBytes += t.end - t.start;
   const workerLanes = totalBytes < CALLING_THREAD_ONLY_BYTES ? 0 : lanes - 1;
   const runCallingLane = async (): Promise<void> => {
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    // alone, the calling thread never needs to look at its event loop; beside workers, it does
+    // every YIELD_EVERY_BYTES, files included (a file's end is only a microtask away), and the
+    // workers' queues cover the wait
+    const lane: CallingLane = { buffer: Buffer.allocUnsafe(CHUNK_BYTES), sinceYield: 0, yields: workerLanes > 0 };
     while (cursor < order.length && !failed) {
       const index = order[cursor++]!;
-      record(index, await hashOnCallingThread(tasks[index]!, buffer, onBytes));
-      // a task's end is a microtask away; this lets the workers' answers in between files
-      await nextTurn();
+      record(index, await hashOnCallingThread(tasks[index]!, lane, onBytes));
     }
   };
   await Promise.all([runCallingLane(), ...Array.from({ length: workerLanes }, () => runWorkerLane(true))]);
@@ -343,12 +344,20 @@ function sameIdentity(st: BigIntStats, e: FileIdentity): boolean {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** The calling thread's read buffer, and how much it hashed since it last let other work run. */
+interface CallingLane {
+  readonly buffer: Buffer;
+  sinceYield: number;
+  readonly yields: boolean;
+}
+
 /**
  * What a worker does with a task (WORKER_SOURCE, the same checks and answers), on the calling
- * thread. Reads are synchronous and it yields after each 4 MiB, so the workers' answers are
- * taken between reads and the thread is never held for more than one read and hash.
+ * thread. Reads are synchronous; beside workers it yields every 4 MiB hashed, so their answers
+ * are taken between reads.
  */
-async function hashOnCallingThread(task: HashTask, buffer: Buffer, onBytes: (n: number) => void): Promise<HashOutcome> {
+async function hashOnCallingThread(task: HashTask, lane: CallingLane, onBytes: (n: number) => void): Promise<HashOutcome> {
+  const buffer = lane.buffer;
   let fd = -1;
   try {
     const flags = fsConstants.O_RDONLY | (task.followSymlink ? 0 : fsConstants.O_NOFOLLOW || 0);
@@ -365,7 +374,6 @@ async function hashOnCallingThread(task: HashTask, buffer: Buffer, onBytes: (n: 
     const hash = createHash(task.algorithm);
     let position = task.start;
     let sinceProgress = 0;
-    let sinceYield = 0;
     while (position < task.end) {
       const n = readSync(fd, buffer, 0, Math.min(CHUNK_BYTES, task.end - position), position);
       if (n === 0) return { ok: false, reason: "changed", detail: "truncated while hashing" };
@@ -376,9 +384,9 @@ async function hashOnCallingThread(task: HashTask, buffer: Buffer, onBytes: (n: 
         onBytes(sinceProgress);
         sinceProgress = 0;
       }
-      sinceYield += n;
-      if (sinceYield >= YIELD_EVERY_BYTES) {
-        sinceYield = 0;
+      lane.sinceYield += n;
+      if (lane.yields && lane.sinceYield >= YIELD_EVERY_BYTES) {
+        lane.sinceYield = 0;
         await nextTurn();
       }
     }
