@@ -278,12 +278,14 @@ export async function hashTasks(
     if (!outcome.ok) failed = true;
   };
   const lanes = Math.max(1, Math.min(concurrency, tasks.length));
+  let callingLaneDone: Promise<false> = Promise.resolve(false);
   const runWorkerLane = async (waitOnline: boolean): Promise<void> => {
     const worker = acquire();
     try {
       // beside the calling thread, a thread still starting takes nothing: the calling thread
-      // would otherwise wait at the end for a file given to a thread not yet running
-      if (waitOnline && !(await worker.online)) return;
+      // would otherwise wait at the end for a file given to a thread not yet running; and if the
+      // calling thread is through first, nobody waits for the thread to start
+      if (waitOnline && !(await Promise.race([worker.online, callingLaneDone]))) return;
       await feedWorker(worker);
     } finally {
       release(worker);
@@ -330,7 +332,8 @@ export async function hashTasks(
       record(index, await hashOnCallingThread(tasks[index]!, lane, onBytes));
     }
   };
-  await Promise.all([runCallingLane(), ...Array.from({ length: workerLanes }, () => runWorkerLane(true))]);
+  callingLaneDone = runCallingLane().then(() => false as const);
+  await Promise.all([callingLaneDone, ...Array.from({ length: workerLanes }, () => runWorkerLane(true))]);
   return outcomes;
 }
 
