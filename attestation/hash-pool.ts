@@ -259,7 +259,8 @@ export interface HashTasksOptions {
  * Hashes every task, largest first so that the lanes finish together, on up to `concurrency`
  * lanes: worker threads, and the calling thread when asked. `onBytes` gets the bytes hashed since
  * its last call. Resolves with one outcome per task, in task order; after the first refused task
- * the remaining ones are not started and stay `undefined`.
+ * no other is handed out (a worker still finishes the few already queued to it), and those never
+ * started stay `undefined`.
  */
 export async function hashTasks(
   tasks: readonly HashTask[],

@@ -96,9 +96,9 @@ export interface ManifestOptions {
   /** Hashing lanes (worker threads, and the calling thread with `hashOnCallingThread`). @default one per core */
   readonly concurrency?: number;
   /**
-   * Hash on the calling thread too, as one of the lanes, and alone for a small model
+   * Hash on the calling thread too, as one of the lanes, and alone for a model under 64 MiB
    * (`hashTasks`' `callingThread`): for a command-line process; a service leaves it off. The
-   * caller starts the worker threads it wants ahead (`warmHashPool`). @default false
+   * worker threads start once the walk has seen 64 MiB. @default false
    */
   readonly hashOnCallingThread?: boolean;
   /** Called as bytes are hashed (at most every 32 MiB per thread, and at the end of each task). */
