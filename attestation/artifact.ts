@@ -1,8 +1,8 @@
 import * as path from "node:path";
 import { InputError } from "./errors";
-import { readEvidenceLines, verifyEvidence, type RejectedEvidence, type VerifiedEvidence } from "./evidence";
+import type { RejectedEvidence, VerifiedEvidence } from "./evidence";
 import { DEFAULT_EVIDENCE_FILE } from "./manifest";
-import { evaluatePolicy, type LoadedPolicy, type PolicyFailure } from "./policy";
+import type { LoadedPolicy, PolicyFailure } from "./policy";
 import { verifyDirectory, type DirectoryVerification, type TrustPolicy, type VerifyDirectoryOptions } from "./verify";
 
 /**
@@ -51,6 +51,8 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ar
     return { ...directory, verified: false, policy: { file: policyFile, evaluated: false, failures: [] } };
   }
   const evidenceFile = path.resolve(options.evidenceFile ?? path.join(path.dirname(directory.bundlePath), DEFAULT_EVIDENCE_FILE));
+  // evidence is only read with a policy; its module (and what it loads) stays out of a plain verify
+  const [{ readEvidenceLines, verifyEvidence }, { evaluatePolicy }] = await Promise.all([import("./evidence"), import("./policy")]);
   const lines = await readEvidenceLines(evidenceFile);
   const evidenceTrust = [...trust, ...policySigners.filter((p) => !trust.includes(p))];
   const evidence = verifyEvidence(lines, evidenceTrust, directory.statement.rootDigest);

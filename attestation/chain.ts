@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import { X509Certificate as SigstoreCertificate } from "@sigstore/core";
+import type { X509Certificate as SigstoreCertificate } from "@sigstore/core";
 import { SignatureError } from "./errors";
 
 /**
@@ -58,9 +58,12 @@ function describe(cert: X509Certificate): string {
 }
 
 function details(cert: X509Certificate, label: string): Details {
+  // loaded on the first chain: verify.ts imports this module, and a key verification has no chain
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { X509Certificate: Parser } = require("@sigstore/core") as typeof import("@sigstore/core");
   let parsed: SigstoreCertificate;
   try {
-    parsed = SigstoreCertificate.parse(cert.raw);
+    parsed = Parser.parse(cert.raw);
   } catch (err) {
     throw new SignatureError("SIGNATURE_CHAIN_INVALID", `${label} cannot be parsed as X.509`, { cause: err });
   }

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { BundleError, InputError, SignatureError, StatementError, messageOf, type VerificationFailureCode } from "./errors";
 import { parseBundle } from "./bundle";
 import type { ManifestResource } from "./manifest";
-import { signStatement, writeFileAtomic, type SignerSpec } from "./sign";
+import type { SignerSpec } from "./sign";
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1, parseStatement, type ArtifactKind, type InTotoStatement, type ModelStatement } from "./statement";
 import { verifyWithAny, type TrustPolicy, type VerifiedSigner } from "./verify";
 
@@ -643,6 +643,8 @@ export function evidenceTypeOf(statement: Pick<InTotoStatement, "predicateType" 
  * Lines), replacing an earlier bundle of the same evidence type for the same subject.
  */
 export async function signAndStoreEvidence(statement: InTotoStatement, signer: SignerSpec, file: string): Promise<Record<string, unknown>> {
+  // the signing modules load here: `verify --policy` reads evidence and never signs
+  const { signStatement, writeFileAtomic } = await import("./sign");
   const bundle = await signStatement(statement, signer);
   const type = evidenceTypeOf(statement);
   const existing = await readEvidenceLines(file);

@@ -1,4 +1,4 @@
-import { X509Certificate as SigstoreCertificate } from "@sigstore/core";
+import type { X509Certificate as SigstoreCertificate } from "@sigstore/core";
 import { SignatureError, messageOf } from "./errors";
 
 /**
@@ -113,9 +113,12 @@ export interface CertificateIdentity {
  * this only reads it. Throws `SignatureError` for an unreadable certificate or extension.
  */
 export function readCertificateIdentity(der: Uint8Array): CertificateIdentity {
+  // loaded here: the certificate flags' names come from this module, and a key verification never reads a certificate
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { X509Certificate } = require("@sigstore/core") as typeof import("@sigstore/core");
   let cert: SigstoreCertificate;
   try {
-    cert = SigstoreCertificate.parse(Buffer.from(der));
+    cert = X509Certificate.parse(Buffer.from(der));
   } catch (err) {
     throw new SignatureError("SIGNATURE_EXTENSION_INVALID", `signing certificate cannot be read (${messageOf(err)})`, { cause: err });
   }

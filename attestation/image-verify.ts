@@ -1,5 +1,4 @@
 import { createHash, verify as cryptoVerify } from "node:crypto";
-import picomatch from "picomatch";
 import { RegistryClient, type RegistryClientOptions } from "../registry/client";
 import { isRegistryError, isTransient, type RegistryError } from "../registry/errors";
 import { parseManifest, type Descriptor, type ImageManifest } from "../registry/oci";
@@ -410,6 +409,8 @@ function registryAllowed(rules: ImagePolicy | undefined, ref: ImageReference): b
   const globs = rules?.allowedRegistries;
   if (!globs) return true;
   const full = `${ref.registry}/${ref.repository}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a policy lists registries
+  const picomatch = require("picomatch") as typeof import("picomatch");
   return globs.some((g) => picomatch.isMatch(ref.registry, g, { dot: true }) || picomatch.isMatch(full, g, { dot: true }));
 }
 

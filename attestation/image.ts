@@ -8,7 +8,7 @@ import type { LoadedPublicKey } from "./keys";
 import { verifyBundleSignature } from "./verify";
 import { InputError, messageOf } from "./errors";
 import { VULNS_PREDICATE_TYPE, parseScanReport, vulnsPredicate } from "./evidence";
-import { signStatement, type SignerSpec } from "./sign";
+import type { SignerSpec } from "./sign";
 import { IN_TOTO_STATEMENT_V1, encodeStatement, type InTotoStatement } from "./statement";
 
 /**
@@ -254,6 +254,8 @@ export async function attestImage(options: AttestImageOptions): Promise<AttestIm
         attachments.push({ kind, predicateType, digest: already, indexed: "existing" });
         continue;
       }
+      // the signing modules load here: `verify image` reads this module's layout constants only
+      const { signStatement } = await import("./sign");
       const bundle = await signStatement(statement, options.signer);
       const annotations = { [ANNOTATION_BUNDLE_CONTENT]: "dsse-envelope", [ANNOTATION_PREDICATE_TYPE]: predicateType };
       const pushed = await pushReferrer(client, {

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
-import { promises as fsp, type BigIntStats } from "node:fs";
+import { lstatSync, promises as fsp, readdirSync, realpathSync, statSync, type BigIntStats } from "node:fs";
 import * as path from "node:path";
-import picomatch from "picomatch";
 import { ManifestError } from "./errors";
-import { defaultHashConcurrency, hashTasks, warmHashPool, type FileIdentity, type HashTask } from "./hash-pool";
+import { CALLING_THREAD_ONLY_BYTES, defaultHashConcurrency, hashTasks, warmHashPool, type FileIdentity, type HashTask } from "./hash-pool";
 
 /**
  * Manifests of a model or dataset tree in the OpenSSF Model Signing (OMS) layout: one resource
@@ -94,8 +93,14 @@ export interface ManifestOptions {
   readonly signatureFiles?: readonly string[];
   /** Return an empty manifest instead of throwing when nothing is left to hash (verification). @default false */
   readonly allowEmpty?: boolean;
-  /** Worker threads. @default one per core */
+  /** Hashing lanes (worker threads, and the calling thread with `hashOnCallingThread`). @default one per core */
   readonly concurrency?: number;
+  /**
+   * Hash on the calling thread too, as one of the lanes, and alone for a model under 64 MiB
+   * (`hashTasks`' `callingThread`): for a command-line process; a service leaves it off. The
+   * worker threads start once the walk has seen 64 MiB. @default false
+   */
+  readonly hashOnCallingThread?: boolean;
   /** Called as bytes are hashed (at most every 32 MiB per thread, and at the end of each task). */
   readonly onProgress?: (progress: HashProgress) => void;
 }
@@ -223,6 +228,19 @@ export interface IgnoreMatcher {
   readonly matches: (relativePath: string) => boolean;
 }
 
+// Every character picomatch gives a meaning to; an entry with none of them is a literal path, and
+// picomatch (5 ms to load) is not needed for the default entries.
+const GLOB_CHARACTERS = /[*?[\]{}()!+@]/;
+
+function mayBeGlob(entry: string): boolean {
+  return GLOB_CHARACTERS.test(entry);
+}
+
+function loadPicomatch(): typeof import("picomatch") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first glob, see GLOB_CHARACTERS
+  return require("picomatch") as typeof import("picomatch");
+}
+
 /** Compiles OMS ignore paths (root-relative prefixes) plus globs (any entry that picomatch calls a glob). */
 export function compileIgnore(entries: readonly string[]): IgnoreMatcher {
   const literals = new Set<string>();
@@ -231,7 +249,10 @@ export function compileIgnore(entries: readonly string[]): IgnoreMatcher {
     const entry = normaliseIgnorePath(raw);
     if (entry.length === 0 || entry === "." || entry === "/") continue;
     literals.add(entry);
-    if (picomatch.scan(entry).isGlob) globs.push(picomatch(entry, { dot: true }));
+    if (mayBeGlob(entry)) {
+      const picomatch = loadPicomatch();
+      if (picomatch.scan(entry).isGlob) globs.push(picomatch(entry, { dot: true }));
+    }
   }
   return {
     matches(relativePath: string): boolean {
@@ -258,9 +279,9 @@ function toPosix(relative: string): string {
   return path.sep === "/" ? relative : relative.split(path.sep).join("/");
 }
 
-async function lstatOrThrow(absolute: string, name: string): Promise<BigIntStats> {
+function lstatOrThrow(absolute: string, name: string): BigIntStats {
   try {
-    return await fsp.lstat(absolute, { bigint: true });
+    return lstatSync(absolute, { bigint: true });
   } catch (err) {
     throw new ManifestError("MANIFEST_UNREADABLE", `cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err, path: name });
   }
@@ -274,6 +295,29 @@ interface WalkSettings {
   readonly ignore: IgnoreMatcher;
   readonly signatureFiles: ReadonlySet<string>;
   readonly rejectColon: boolean;
+  readonly onFile?: (file: ManifestFile) => void;
+}
+
+function found(settings: WalkSettings, out: ManifestFile[], file: ManifestFile): void {
+  out.push(file);
+  settings.onFile?.(file);
+}
+
+/**
+ * The walk calls the file system synchronously: 1,000 awaited lstat calls cost 100 ms or more of
+ * callbacks where the calls themselves take 5 ms. It yields every `WALK_YIELD_EVERY` entries so a
+ * service's other work is never held for long.
+ */
+const WALK_YIELD_EVERY = 256;
+
+interface WalkState {
+  sinceYield: number;
+}
+
+async function walkTurn(state: WalkState): Promise<void> {
+  if (++state.sinceYield < WALK_YIELD_EVERY) return;
+  state.sinceYield = 0;
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -282,6 +326,11 @@ interface WalkSettings {
  * Face clone's `.git` holds a second copy of every LFS file).
  */
 export async function listModelFiles(root: string, options: ManifestOptions = {}): Promise<ManifestFile[]> {
+  return walkModelFiles(root, options);
+}
+
+/** `listModelFiles`, telling `onFile` of each file as it is found. */
+async function walkModelFiles(root: string, options: ManifestOptions, onFile?: (file: ManifestFile) => void): Promise<ManifestFile[]> {
   const absoluteRoot = path.resolve(root);
   let realRoot: string;
   let rootStat: BigIntStats;
@@ -296,7 +345,9 @@ export async function listModelFiles(root: string, options: ManifestOptions = {}
   const method = options.method ?? "files";
   if (rootStat.isFile()) {
     // a single-file model: its one resource is named "." as the reference tool names it
-    return [{ name: ".", absolutePath: realRoot, isSymlink: false, identity: identityOf(rootStat) }];
+    const file: ManifestFile = { name: ".", absolutePath: realRoot, isSymlink: false, identity: identityOf(rootStat) };
+    onFile?.(file);
+    return [file];
   }
   if (!rootStat.isDirectory()) throw new ManifestError("MANIFEST_SPECIAL_FILE", `${root}: not a regular file or directory`);
   const ignoreEntries = [...(options.ignoreGitPaths ?? true ? DEFAULT_IGNORED_PATHS : []), ...(options.ignorePaths ?? [])];
@@ -307,16 +358,17 @@ export async function listModelFiles(root: string, options: ManifestOptions = {}
     ignore: compileIgnore(ignoreEntries),
     signatureFiles: new Set((options.signatureFiles ?? []).map((f) => path.resolve(f))),
     rejectColon: method === "shards",
+    ...(onFile ? { onFile } : {}),
   };
   const out: ManifestFile[] = [];
-  await walkDirectory(settings, realRoot, "", new Set([realRoot]), out);
+  await walkDirectory(settings, realRoot, "", new Set([realRoot]), out, { sinceYield: 0 });
   return out;
 }
 
-async function walkDirectory(settings: WalkSettings, directory: string, relative: string, ancestors: Set<string>, out: ManifestFile[]): Promise<void> {
+async function walkDirectory(settings: WalkSettings, directory: string, relative: string, ancestors: Set<string>, out: ManifestFile[], state: WalkState): Promise<void> {
   let names: string[];
   try {
-    names = await fsp.readdir(directory);
+    names = readdirSync(directory);
   } catch (err) {
     throw new ManifestError("MANIFEST_UNREADABLE", `cannot list ${relative || "."}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err, path: relative || "." });
   }
@@ -328,31 +380,32 @@ async function walkDirectory(settings: WalkSettings, directory: string, relative
     if (settings.signatureFiles.has(absolute) || settings.signatureFiles.has(path.join(settings.root, toPosix(name)))) continue;
     if (entry.includes("\uFFFD")) throw new ManifestError("MANIFEST_BAD_NAME", `${name}: file name is not valid UTF-8`, { path: name });
     if (entry.includes("\\")) throw new ManifestError("MANIFEST_BAD_NAME", `${name}: file name contains a backslash, which is a separator on Windows`, { path: name });
-    const st = await lstatOrThrow(absolute, name);
+    await walkTurn(state);
+    const st = lstatOrThrow(absolute, name);
     if (st.isSymbolicLink()) {
-      await followSymlink(settings, absolute, name, ancestors, out);
+      await followSymlink(settings, absolute, name, ancestors, out, state);
     } else if (st.isDirectory()) {
       ancestors.add(absolute);
-      await walkDirectory(settings, absolute, name, ancestors, out);
+      await walkDirectory(settings, absolute, name, ancestors, out, state);
       ancestors.delete(absolute);
     } else if (st.isFile()) {
       if (settings.rejectColon && name.includes(":")) {
         throw new ManifestError("MANIFEST_BAD_NAME", `${name}: a ":" in a file name cannot be written as an OMS shard name; use --method files or ignore it`, { path: name });
       }
-      out.push({ name, absolutePath: absolute, isSymlink: false, identity: identityOf(st) });
+      found(settings, out, { name, absolutePath: absolute, isSymlink: false, identity: identityOf(st) });
     } else {
       throw new ManifestError("MANIFEST_SPECIAL_FILE", `${name}: not a regular file, directory or symlink (fifo, socket or device)`, { path: name });
     }
   }
 }
 
-async function followSymlink(settings: WalkSettings, absolute: string, name: string, ancestors: Set<string>, out: ManifestFile[]): Promise<void> {
+async function followSymlink(settings: WalkSettings, absolute: string, name: string, ancestors: Set<string>, out: ManifestFile[], state: WalkState): Promise<void> {
   if (!settings.allowSymlinks) {
     throw new ManifestError("MANIFEST_SYMLINK", `${name}: is a symlink; symlinks are refused unless allowed`, { path: name });
   }
   let target: string;
   try {
-    target = await fsp.realpath(absolute);
+    target = realpathSync.native(absolute);
   } catch (err) {
     throw new ManifestError("MANIFEST_UNREADABLE", `${name}: broken symlink (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err, path: name });
   }
@@ -363,20 +416,20 @@ async function followSymlink(settings: WalkSettings, absolute: string, name: str
   }
   let st: BigIntStats;
   try {
-    st = await fsp.stat(target, { bigint: true });
+    st = statSync(target, { bigint: true });
   } catch (err) {
     throw new ManifestError("MANIFEST_UNREADABLE", `${name}: cannot read symlink target (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err, path: name });
   }
   if (st.isDirectory()) {
     if (ancestors.has(target)) throw new ManifestError("MANIFEST_SYMLINK", `${name}: symlink loop`, { path: name });
     ancestors.add(target);
-    await walkDirectory(settings, target, name, ancestors, out);
+    await walkDirectory(settings, target, name, ancestors, out, state);
     ancestors.delete(target);
   } else if (st.isFile()) {
     if (settings.rejectColon && name.includes(":")) {
       throw new ManifestError("MANIFEST_BAD_NAME", `${name}: a ":" in a file name cannot be written as an OMS shard name; use --method files or ignore it`, { path: name });
     }
-    out.push({ name, absolutePath: target, isSymlink: true, identity: identityOf(st) });
+    found(settings, out, { name, absolutePath: target, isSymlink: true, identity: identityOf(st) });
   } else {
     throw new ManifestError("MANIFEST_SPECIAL_FILE", `${name}: symlink to something that is not a regular file or directory`, { path: name });
   }
@@ -423,9 +476,18 @@ export function recordedIgnorePaths(root: string, options: ManifestOptions): str
 export async function computeManifest(root: string, options: ManifestOptions = {}): Promise<Manifest> {
   const { method, hashType, shardSize: givenShardSize, nodeHash } = checkOptions(options);
   const concurrency = options.concurrency ?? defaultHashConcurrency();
-  // The threads boot (~30 ms each) while the tree is walked.
-  warmHashPool(concurrency);
-  const files = await listModelFiles(root, options);
+  const callingThread = options.hashOnCallingThread ?? false;
+  // The threads boot (30 to 100 ms of CPU each) while the tree is walked. Beside the calling
+  // thread, only once the walk has seen enough bytes to need them: a small model is hashed
+  // sooner by the calling thread alone than a thread starts.
+  let seenBytes = 0;
+  const startThreadsWhenLarge = (file: ManifestFile): void => {
+    if (seenBytes >= CALLING_THREAD_ONLY_BYTES) return;
+    seenBytes += Number(file.identity.size);
+    if (seenBytes >= CALLING_THREAD_ONLY_BYTES) warmHashPool(concurrency - 1);
+  };
+  if (!callingThread) warmHashPool(concurrency);
+  const files = await walkModelFiles(root, options, callingThread ? startThreadsWhenLarge : undefined);
   if (files.length === 0 && !options.allowEmpty) throw new ManifestError("MANIFEST_EMPTY", `${root}: no regular files left after applying the ignore rules`);
   const tasks: HashTask[] = [];
   const owners: { file: ManifestFile; start: number; end: number }[] = [];
@@ -443,10 +505,15 @@ export async function computeManifest(root: string, options: ManifestOptions = {
   let done = 0;
   const onProgress = options.onProgress;
   onProgress?.({ bytesDone: 0, bytesTotal: totalBytes });
-  const outcomes = await hashTasks(tasks, concurrency, (n) => {
-    done += n;
-    onProgress?.({ bytesDone: done, bytesTotal: totalBytes });
-  });
+  const outcomes = await hashTasks(
+    tasks,
+    concurrency,
+    (n) => {
+      done += n;
+      onProgress?.({ bytesDone: done, bytesTotal: totalBytes });
+    },
+    { callingThread },
+  );
   const algorithm = resourceAlgorithm(hashType, method, shardSize);
   const resources: (ManifestResource & ResourceName)[] = [];
   outcomes.forEach((outcome, i) => {

@@ -1,7 +1,6 @@
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import type { ErrorObject, ValidateFunction } from "ajv";
-import picomatch from "picomatch";
 import type { Document, LineCounter } from "yaml";
 import type { ParsedBundle } from "./bundle";
 import { PolicyFileError, isAttestationError, messageOf } from "./errors";
@@ -513,6 +512,8 @@ function checkSource(policy: AttestationPolicy, ctx: PolicyContext): PolicyFailu
   if (!source) return rule.requireGit || rule.allowedRemotes ? [{ rule: "source", message: "the signature records no git source (remote and commit)" }] : [];
   if (rule.allowedRemotes) {
     const remote = source.remote;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded for the one rule that matches globs
+    const picomatch = require("picomatch") as typeof import("picomatch");
     if (!remote || !rule.allowedRemotes.some((g) => picomatch.isMatch(remote, g, { dot: true }))) {
       return [{ rule: "source", message: `git remote ${remote ?? "(none)"} is not in the allowed list (${rule.allowedRemotes.join(", ")})` }];
     }

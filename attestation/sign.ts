@@ -1,7 +1,6 @@
 import { sign as cryptoSign, type KeyObject } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { bundleToJSON } from "@sigstore/bundle";
 import type { IdentityProvider } from "@sigstore/sign";
 import { keyBundleJson, preAuthEncoding } from "./bundle";
 import { SigningError, messageOf } from "./errors";
@@ -57,6 +56,7 @@ export async function signStatement(statement: InTotoStatement, signer: SignerSp
   }
   // @sigstore/sign takes ~0.4 s to load (its HTTP stack); only keyless signing pays for it
   const { CIContextProvider, DSSEBundleBuilder, FulcioSigner, RekorWitness, TSAWitness } = await import("@sigstore/sign");
+  const { bundleToJSON } = await import("@sigstore/bundle");
   const identityProvider: IdentityProvider = signer.identityToken
     ? { getToken: () => Promise.resolve(signer.identityToken!) }
     : new CIContextProvider("sigstore");
@@ -101,6 +101,8 @@ export interface AttestDirectoryOptions {
   /** Record the git remote and commit when ROOT is a clone. @default true */
   readonly recordGitSource?: boolean;
   readonly concurrency?: number;
+  /** See `ManifestOptions.hashOnCallingThread`. @default false */
+  readonly hashOnCallingThread?: boolean;
   readonly onProgress?: (progress: HashProgress) => void;
 }
 
@@ -129,6 +131,7 @@ export async function attestDirectory(options: AttestDirectoryOptions): Promise<
     // the conventional signature files at the root are never model content, wherever this bundle goes
     signatureFiles: [bundlePath, path.join(path.dirname(bundlePath), DEFAULT_EVIDENCE_FILE), path.join(baseDir, DEFAULT_SIGNATURE_FILE), path.join(baseDir, DEFAULT_EVIDENCE_FILE)],
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.hashOnCallingThread !== undefined ? { hashOnCallingThread: options.hashOnCallingThread } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   const source = options.recordGitSource === false || st?.isFile() ? undefined : await readGitSource(root);

@@ -1,9 +1,8 @@
 import { createPublicKey, verify as cryptoVerify, X509Certificate, type KeyObject } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { bundleFromJSON } from "@sigstore/bundle";
-import { TrustedRoot } from "@sigstore/protobuf-specs";
-import { toSignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
+import type { TrustedRoot } from "@sigstore/protobuf-specs";
+import type { Verifier } from "@sigstore/verify";
 import { legacyPreAuthEncoding, parseBundle, preAuthEncoding, type ParsedBundle } from "./bundle";
 import { verifyCertificateChain } from "./chain";
 import {
@@ -31,8 +30,9 @@ import { IN_TOTO_PAYLOAD_TYPE, parseModelStatement, type ArtifactKind, type Mode
 /**
  * Offline verification of OMS signatures and of the tree they sign.
  *
- * - public key: P-256 through `@sigstore/verify`; P-384/P-521 with node:crypto and the hash of
- *   the curve, since `@sigstore/core` verifies every EC signature with SHA-256;
+ * - public key: node:crypto with the hash of the curve (SHA-256 for P-256, as `@sigstore/core`
+ *   verifies every EC signature); a P-256 signature it refuses is tried again with
+ *   `@sigstore/verify`, so what either accepts is accepted, and a good signature never loads it;
  * - certificate chain to a given root: node:crypto plus our X.509 checks (`chain.ts`), since
  *   `@sigstore/verify` refuses chains in v0.3 bundles;
  * - keyless: `@sigstore/verify` against a trusted root file (Fulcio chain, SCT, Rekor inclusion,
@@ -96,6 +96,27 @@ export interface VerifiedPayload {
   readonly legacyEncoding: boolean;
 }
 
+interface SigstoreModules {
+  readonly bundleFromJSON: typeof import("@sigstore/bundle").bundleFromJSON;
+  readonly TrustedRoot: typeof import("@sigstore/protobuf-specs").TrustedRoot;
+  readonly toSignedEntity: typeof import("@sigstore/verify").toSignedEntity;
+  readonly toTrustMaterial: typeof import("@sigstore/verify").toTrustMaterial;
+  readonly Verifier: typeof import("@sigstore/verify").Verifier;
+}
+
+/**
+ * Sigstore's verification libraries, loaded on first use: 50 ms of every start otherwise, and
+ * only keyless signatures need them (a key is checked with node:crypto, a chain by chain.ts).
+ */
+function sigstore(): SigstoreModules {
+  /* eslint-disable @typescript-eslint/no-require-imports -- synchronous on purpose: the verify functions are */
+  const { bundleFromJSON } = require("@sigstore/bundle") as typeof import("@sigstore/bundle");
+  const { TrustedRoot } = require("@sigstore/protobuf-specs") as typeof import("@sigstore/protobuf-specs");
+  const { toSignedEntity, toTrustMaterial, Verifier } = require("@sigstore/verify") as typeof import("@sigstore/verify");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { bundleFromJSON, TrustedRoot, toSignedEntity, toTrustMaterial, Verifier };
+}
+
 /** Label shown for a trust policy in messages. */
 export function trustLabel(trust: TrustPolicy): string {
   if (trust.label) return trust.label;
@@ -118,6 +139,7 @@ export const MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
 const trustedRootCache = new Map<string, TrustedRootMaterial>();
 
 function rootFromJson(json: unknown, source: string): TrustedRootMaterial {
+  const { TrustedRoot, toTrustMaterial, Verifier } = sigstore();
   let root: TrustedRoot;
   try {
     root = TrustedRoot.fromJSON(json);
@@ -197,6 +219,7 @@ function verifyEcdsa(bundle: ParsedBundle, key: KeyObject, hash: string): { ok: 
 function verifyWithSigstoreKey(bundle: ParsedBundle, key: KeyObject): boolean {
   // the key method has no transparency log: drop any entries so only the key is judged
   const json = { ...bundle.json, verificationMaterial: { ...(bundle.json["verificationMaterial"] as Record<string, unknown>), tlogEntries: [], timestampVerificationData: undefined } };
+  const { bundleFromJSON, toSignedEntity, toTrustMaterial, Verifier } = sigstore();
   const entity = toSignedEntity(bundleFromJSON(json));
   const verifier = new Verifier(toTrustMaterial({ mediaType: "", tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] }, () => ({ publicKey: key, validFor: () => true })), {
     tlogThreshold: 0,
@@ -224,12 +247,10 @@ function verifyByKey(bundle: ParsedBundle, trust: Extract<TrustPolicy, { method:
     const embedded = keyFromRawBytes(m.rawBytes);
     if (embedded && !sameKey(embedded, key.der)) throw new SignatureError("SIGNATURE_KEY_MISMATCH", "bundle carries a different public key than the given key");
   }
-  let ok: boolean;
-  let legacy = false;
-  if (key.curve === "P-256" && verifyWithSigstoreKey(bundle, key.key)) {
+  let { ok, legacy } = verifyEcdsa(bundle, key.key, key.hash);
+  if (!ok && key.curve === "P-256" && verifyWithSigstoreKey(bundle, key.key)) {
     ok = true;
-  } else {
-    ({ ok, legacy } = verifyEcdsa(bundle, key.key, key.hash));
+    legacy = false;
   }
   if (!ok) throw new SignatureError("SIGNATURE_INVALID", `signature does not verify with the given ${key.curve} key`);
   return {
@@ -343,6 +364,7 @@ function keylessFailure(err: unknown, leafDer: Buffer, bundle: ParsedBundle, roo
 function verifyKeyless(bundle: ParsedBundle, trust: Extract<TrustPolicy, { method: "keyless" }>): VerifiedPayload {
   if (bundle.material.kind === "publicKey") throw new SignatureError("SIGNATURE_MATERIAL_MISMATCH", "bundle is signed with a public key, not a Sigstore certificate");
   const leafDer = bundle.material.kind === "certificate" ? bundle.material.certificate : bundle.material.certificates[0]!;
+  const { bundleFromJSON, toSignedEntity } = sigstore();
   try {
     trust.trustedRoot.verifier.verify(toSignedEntity(bundleFromJSON(bundle.json)));
   } catch (err) {
@@ -434,6 +456,8 @@ export interface VerifyDirectoryOptions {
   /** Do not fail on files present on disk but not signed. @default false */
   readonly ignoreUnsigned?: boolean;
   readonly concurrency?: number;
+  /** See `ManifestOptions.hashOnCallingThread`. @default false */
+  readonly hashOnCallingThread?: boolean;
   readonly onProgress?: (progress: HashProgress) => void;
 }
 
@@ -549,6 +573,7 @@ export async function verifyDirectory(options: VerifyDirectoryOptions): Promise<
       signatureFiles: signatureFilesOf(root, rootStat.isFile(), bundlePath),
       allowEmpty: true,
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      ...(options.hashOnCallingThread !== undefined ? { hashOnCallingThread: options.hashOnCallingThread } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   } catch (err) {

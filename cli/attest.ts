@@ -4,7 +4,6 @@ import type { Command } from "commander";
 import { parseBundle } from "../attestation/bundle";
 import { EVIDENCE_TYPES, buildEvidence, signAndStoreEvidence, type EvidenceType } from "../attestation/evidence";
 import { DEFAULT_EVIDENCE_FILE } from "../attestation/manifest";
-import { attestDirectory } from "../attestation/sign";
 import { parseModelStatement, type ArtifactKind } from "../attestation/statement";
 import { ExitCode, UsageError, asUsageError, collect, errorCode, isInputError, progressReporter, toolVersion, type CommandRegistrar, type Io } from "./command";
 import { readCertificateIdentity } from "../attestation/identity";
@@ -50,6 +49,8 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
   if (shardSize !== undefined && flags.method !== "shards") throw new UsageError("--shard-size: only with --method shards");
   const st = await fsp.stat(dir).catch(() => undefined);
   if (!st) throw new UsageError(`${dir}: no such file or directory`);
+  // loaded here, not at the top: `attest evidence` and `attest image` do not sign directories
+  const { attestDirectory } = await import("../attestation/sign");
   const signer = await signerFrom(flags);
   const progress = progressReporter(io, `hashing ${kind}`);
   let result;
@@ -64,6 +65,8 @@ async function runAttestDirectory(kind: ArtifactKind, dir: string, flags: Attest
       ...(shardSize !== undefined ? { shardSize } : {}),
       allowSymlinks: flags.allowSymlinks ?? false,
       recordGitSource: flags.gitSource,
+      // the main thread only waits otherwise; it hashes a small model alone, before a thread could start
+      hashOnCallingThread: true,
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     });
   } catch (err) {

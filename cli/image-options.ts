@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { loadPolicy, type LoadedPolicy } from "../attestation/policy";
-import { loadPublicKey } from "../attestation/keys";
-import { loadTrustedRoot, type TrustPolicy } from "../attestation/verify";
+import type { LoadedPolicy } from "../attestation/policy";
+import type { TrustPolicy } from "../attestation/verify";
 import { addCertificateOptions, conditionsFrom, type CertificateFlags } from "./certificate-flags";
 import { UsageError, type Io } from "./command";
 
@@ -56,6 +55,7 @@ export async function trustFrom(flags: TrustFlags): Promise<TrustPolicy[]> {
   }
   if (flags.key !== undefined) {
     try {
+      const { loadPublicKey } = await import("../attestation/keys");
       return [{ method: "public-key", key: await loadPublicKey(flags.key), label: `key ${flags.key}` }];
     } catch (err) {
       inputError(err, "--key");
@@ -64,6 +64,7 @@ export async function trustFrom(flags: TrustFlags): Promise<TrustPolicy[]> {
   if (identityGiven) {
     let trustedRoot;
     try {
+      const { loadTrustedRoot } = await import("../attestation/verify");
       trustedRoot = await loadTrustedRoot(flags.trustedRoot);
     } catch (err) {
       inputError(err, "--trusted-root");
@@ -86,6 +87,8 @@ export async function trustFrom(flags: TrustFlags): Promise<TrustPolicy[]> {
 export async function policyFrom(file: string | undefined, io: Io): Promise<LoadedPolicy | undefined> {
   if (file === undefined) return undefined;
   try {
+    // the policy module (YAML, Ajv) loads only for a run that gives one
+    const { loadPolicy } = await import("../attestation/policy");
     return await loadPolicy(file);
   } catch (err) {
     const problems = (err as { problems?: readonly string[] }).problems ?? [];

@@ -1,11 +1,10 @@
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { verifyArtifact, type ArtifactVerification } from "../attestation/artifact";
-import { loadCertificates, loadPublicKey } from "../attestation/keys";
-import { loadPolicy, type LoadedPolicy } from "../attestation/policy";
-import { type ArtifactKind } from "../attestation/statement";
-import { loadTrustedRoot, type TrustPolicy } from "../attestation/verify";
+import type { ArtifactVerification } from "../attestation/artifact";
+import type { LoadedPolicy } from "../attestation/policy";
+import type { ArtifactKind } from "../attestation/statement";
+import type { TrustPolicy } from "../attestation/verify";
 import { addCertificateOptions, conditionsFrom, type CertificateFlags } from "./certificate-flags";
 import { ExitCode, UsageError, asUsageError, collect, progressReporter, type CommandRegistrar, type Io } from "./command";
 import { addPullOptions, pullIfReference } from "./model-registry";
@@ -44,6 +43,8 @@ async function trustFrom(flags: VerifyFlags): Promise<TrustPolicy[]> {
   if (flags.trustedRoot !== undefined && !identityGiven) throw new UsageError("--trusted-root: only with --identity or --identity-regexp");
   const conditions = conditionsFrom(flags);
   if (conditions && !identityGiven) throw new UsageError("--certificate-*: certificate conditions only with --identity or --identity-regexp");
+  // the attestation modules load with the command that uses them: `verify image` needs none of these
+  const { loadCertificates, loadPublicKey } = await import("../attestation/keys");
   if (flags.key !== undefined) {
     try {
       return [{ method: "public-key", key: await loadPublicKey(flags.key), label: `key ${flags.key}` }];
@@ -75,6 +76,7 @@ async function trustFrom(flags: VerifyFlags): Promise<TrustPolicy[]> {
       }
     }
     let trustedRoot;
+    const { loadTrustedRoot } = await import("../attestation/verify");
     try {
       trustedRoot = await loadTrustedRoot(flags.trustedRoot);
     } catch (err) {
@@ -95,6 +97,7 @@ function problemsOf(err: unknown): readonly string[] {
 
 async function policyFrom(file: string | undefined, io: Io): Promise<LoadedPolicy | undefined> {
   if (file === undefined) return undefined;
+  const { loadPolicy } = await import("../attestation/policy");
   try {
     return await loadPolicy(file);
   } catch (err) {
@@ -162,6 +165,7 @@ async function runVerify(kind: ArtifactKind, dir: string, flags: VerifyFlags, io
   if (!st) throw new UsageError(`${dir}: no such file or directory`);
   if (flags.bundle !== undefined && !(await fsp.stat(flags.bundle).catch(() => undefined))?.isFile()) throw new UsageError(`--bundle ${flags.bundle}: no such file`);
   if (flags.evidence !== undefined && flags.policy === undefined) throw new UsageError("--evidence: only with --policy (evidence is judged by a policy)");
+  const { verifyArtifact } = await import("../attestation/artifact");
   const trust = await trustFrom(flags);
   const policy = await policyFrom(flags.policy, io);
   if (trust.length === 0 && (policy?.signers.length ?? 0) === 0) {
@@ -179,6 +183,8 @@ async function runVerify(kind: ArtifactKind, dir: string, flags: VerifyFlags, io
       ...(flags.evidence !== undefined ? { evidenceFile: flags.evidence } : {}),
       ignorePaths: flags.ignore,
       ignoreUnsigned: flags.ignoreUnsignedFiles ?? false,
+      // the main thread only waits otherwise; it hashes a small model alone, before a thread could start
+      hashOnCallingThread: true,
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     });
   } catch (err) {

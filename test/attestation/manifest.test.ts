@@ -214,13 +214,17 @@ describe("symlinks and special files", () => {
   });
 });
 
-describe("change detection", () => {
+// the same checks whether a worker thread or the calling thread (the CLI's main thread) hashes
+describe.each([
+  ["on a worker thread", {}],
+  ["on the calling thread", { callingThread: true }],
+] as const)("change detection, %s", (_where, options) => {
   it("refuses a file that changed between listing and hashing", async () => {
     const root = tempDir();
     writeTree(root, { "w.bin": "before" });
     const [file] = await listModelFiles(root);
     appendFileSync(path.join(root, "w.bin"), " and after");
-    const outcomes = await hashTasks([{ file: file!.absolutePath, start: 0, end: 6, algorithm: "sha256", followSymlink: false, expect: file!.identity }], 1, () => undefined);
+    const outcomes = await hashTasks([{ file: file!.absolutePath, start: 0, end: 6, algorithm: "sha256", followSymlink: false, expect: file!.identity }], 1, () => undefined, options);
     expect(outcomes).toEqual([{ ok: false, reason: "changed", detail: "changed between listing and hashing" }]);
   });
 
@@ -234,7 +238,7 @@ describe("change detection", () => {
     const outcomes = await hashTasks([{ file: big, start: 0, end: 96 * 1024 * 1024, algorithm: "sha256", followSymlink: false, expect: file!.identity }], 1, () => {
       if (!touched) appendFileSync(big, "x");
       touched = true;
-    });
+    }, options);
     expect(outcomes).toEqual([{ ok: false, reason: "changed", detail: "modified while hashing" }]);
   });
 
@@ -246,8 +250,50 @@ describe("change detection", () => {
     execFileSync("rm", [w.absolutePath]);
     symlinkSync("other.bin", w.absolutePath);
     expect(lstatSync(w.absolutePath).isSymbolicLink()).toBe(true);
-    const outcomes = await hashTasks([{ file: w.absolutePath, start: 0, end: 1, algorithm: "sha256", followSymlink: false, expect: w.identity }], 1, () => undefined);
+    const outcomes = await hashTasks([{ file: w.absolutePath, start: 0, end: 1, algorithm: "sha256", followSymlink: false, expect: w.identity }], 1, () => undefined, options);
     expect(outcomes).toEqual([{ ok: false, reason: "symlink", detail: "became a symlink" }]);
+  });
+});
+
+describe("hashing lanes", () => {
+  // above CALLING_THREAD_ONLY_BYTES (64 MiB), so the calling thread hashes beside a worker thread
+  const root = tempDir();
+  const big = Buffer.alloc(70 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+  writeFileSync(path.join(root, "big.bin"), big);
+  const small: Record<string, string> = {};
+  for (let i = 0; i < 300; i++) small[`parts/p${String(i).padStart(3, "0")}.bin`] = `part ${i} `.repeat(i);
+  writeTree(root, small);
+
+  it("give the same manifest on worker threads alone and with the calling thread, in both methods", async () => {
+    for (const method of ["files", "shards"] as const) {
+      const workers = await computeManifest(root, { method, concurrency: 2 });
+      const beside = await computeManifest(root, { method, concurrency: 2, hashOnCallingThread: true });
+      const alone = await computeManifest(root, { method, concurrency: 1, hashOnCallingThread: true });
+      // shards: five of the big file, none for the empty p000
+      expect(workers.resources.length).toBe(method === "files" ? 301 : 304);
+      expect(workers.resources.find((r) => r.name.startsWith("big.bin"))?.digest).toBe(method === "files" ? sha256Hex(big) : sha256Hex(big.subarray(0, MIN_AUTO_SHARD_SIZE)));
+      expect(beside).toEqual(workers);
+      expect(alone).toEqual(workers);
+    }
+  });
+
+  it("refuse a file that disappeared among the small files queued on a worker thread", async () => {
+    const files = await listModelFiles(root);
+    expect(files.length).toBe(301);
+    const gone = files.find((f) => f.name === "parts/p150.bin")!;
+    const moved = `${gone.absolutePath}.moved`;
+    execFileSync("mv", [gone.absolutePath, moved]);
+    try {
+      const tasks = files.map((f) => ({ file: f.absolutePath, start: 0, end: Number(f.identity.size), algorithm: "sha256", followSymlink: false, expect: f.identity }));
+      const outcomes = await hashTasks(tasks, 1, () => undefined);
+      expect(outcomes[files.indexOf(gone)]).toEqual({ ok: false, reason: "changed", detail: "disappeared while hashing" });
+      // the largest file went first; the queue stopped at the refused one
+      expect(outcomes[files.findIndex((f) => f.name === "big.bin")]).toMatchObject({ ok: true });
+      expect(outcomes.filter((o) => o === undefined).length).toBeGreaterThan(0);
+    } finally {
+      execFileSync("mv", [moved, gone.absolutePath]);
+    }
   });
 });
 
