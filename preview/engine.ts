@@ -5,6 +5,7 @@ import {
   type AnalyzeInput,
   type EncodedStack,
   type AnalyzerProvider,
+  type PackStartOptions,
   type Diagnostic,
   type PackInfo,
   type PolicyInfo,
@@ -286,8 +287,9 @@ async function judgeRouted(
 export async function startConfiguredPack(
   policyPackDir: string,
   policyConfigFile?: string,
+  startOptions: PackStartOptions = {},
 ): Promise<{ client: PolicyPackClient; pack: PackInfo; config: ResolvedPolicyConfig }> {
-  const client = await PolicyPackClient.start(policyPackDir);
+  const client = await PolicyPackClient.start(policyPackDir, startOptions);
   try {
     const pack = await client.info();
     const raw = policyConfigFile ? readPolicyConfigFile(policyConfigFile) : {};

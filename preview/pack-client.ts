@@ -254,6 +254,13 @@ export function encodeStack(resources: readonly AnalyzeStackInput[]): EncodedSta
   return { buffer: toBuffer(writer.getResultBuffer()) };
 }
 
+export interface PackStartOptions {
+  readonly timeoutMs?: number;
+  readonly nodePath?: string;
+  /** Variables added to the pack process's environment (tests start the server in another mode). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** A running policy pack. Always `close()` it; the process is killed then. */
 export class PolicyPackClient {
   private constructor(
@@ -268,7 +275,7 @@ export class PolicyPackClient {
    * Starts the pack in `packDir` (a folder with PulumiPolicy.yaml) and connects to it. Rejects
    * with PolicyPackError, carrying the pack's stderr, when it exits or stays silent.
    */
-  static async start(packDir: string, opts: { timeoutMs?: number; nodePath?: string } = {}): Promise<PolicyPackClient> {
+  static async start(packDir: string, opts: PackStartOptions = {}): Promise<PolicyPackClient> {
     const logs: string[] = [];
     const engine = new grpc.Server();
     engine.addService(enginerpc.EngineService, {
@@ -286,7 +293,7 @@ export class PolicyPackClient {
     const child = spawn(opts.nodePath ?? process.execPath, [...sdkPreloadFlags, runner, `127.0.0.1:${enginePort}`, "."], {
       cwd: path.resolve(packDir),
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, PULUMI_NODEJS_SKIP_VERSION_CHECK: "1" },
+      env: { ...process.env, PULUMI_NODEJS_SKIP_VERSION_CHECK: "1", ...opts.env },
     });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
