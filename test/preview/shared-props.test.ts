@@ -10,10 +10,11 @@ import { loadProgramSource, runProgram } from "../../preview/run-program";
 import { policyPackDir, repoRoot, resourceRecord } from "../support/harness";
 
 // patches/@pulumi+policy+1.21.0.patch makes @pulumi/policy's server deserialize a resource once per
-// request and share it between the policies. Two guards: the verdicts are those of the server as
-// published (the patch's PULUMI_POLICY_DESERIALIZE_PER_POLICY=1 switches back to a copy per
-// policy), and no policy of the pack writes to the props it shares (a pack process whose
-// deserialized props throw on any write judges the same stacks without an error).
+// request (and build the stack's resources once per AnalyzeStack) and share it between the
+// policies. Two guards: the verdicts are those of the server as published (the patch's
+// PULUMI_POLICY_DESERIALIZE_PER_POLICY=1 switches back to a copy per policy), and no policy of the
+// pack writes to what it shares (a pack process whose deserialized props and stack resources throw
+// on any write, test/support/read-only-props.cjs, judges the same stacks alike, without an error).
 
 const perPolicy = { PULUMI_POLICY_DESERIALIZE_PER_POLICY: "1" };
 const readOnlyProps = {
@@ -87,7 +88,7 @@ describe("the patched @pulumi/policy server", () => {
   });
 });
 
-describe("no policy of the pack writes to the props it shares", () => {
+describe("no policy of the pack writes to the arguments it shares", () => {
   it.each(stacks)("judges $name with read-only props, every policy on, alike", async ({ records, config }) => {
     const resolved = config ? resolvePolicyConfig(shared.pack, readPolicyConfigFile(path.join(repoRoot, "policies", "config", config))) : shared.config;
     const stack = records();
@@ -113,7 +114,7 @@ describe("no policy of the pack writes to the props it shares", () => {
         for (const p of shared.pack.policies) if (p.policyType === "resource" && !off.has(p.name)) reached.add(p.name);
       }
       const guarded = await readOnly.client.analyzeWithApplicability(input).catch((err: Error) => ({ error: err.message }));
-      expect(JSON.stringify(guarded)).not.toContain("of the props it was given");
+      expect(JSON.stringify(guarded)).not.toContain("the arguments of a policy are shared");
       expect(guarded).toEqual(answer);
     }
     const resourcePolicies = shared.pack.policies.filter((p) => p.policyType === "resource").map((p) => p.name);
@@ -133,9 +134,18 @@ describe("the read-only guard itself", () => {
   afterAll(() => mutating?.client.close());
 
   it("fails the request of a policy that sorts its props in place, naming the policy and the field", async () => {
-    const registry = resourceRecord("azure-native:storage:StorageAccount", "open", { ipRules: ["10.0.0.0/8", "0.0.0.0/0"] });
-    await expect(judge(mutating.client, mutating.pack, [registry], new Map())).rejects.toThrow(
-      /sorts-ip-rules-in-place[\s\S]*a policy wrote props\.ipRules\.0 of the props it was given/,
+    await mutating.client.configure({ ...mutating.config, "marks-resources-seen": { enforcementLevel: "disabled" } });
+    const account = resourceRecord("azure-native:storage:StorageAccount", "open", { ipRules: ["10.0.0.0/8", "0.0.0.0/0"] });
+    await expect(judge(mutating.client, mutating.pack, [account], new Map())).rejects.toThrow(
+      /sorts-ip-rules-in-place[\s\S]*a policy wrote props\.ipRules\.0: the arguments of a policy are shared/,
+    );
+  });
+
+  it("fails the request of a stack policy that writes to a resource, naming the policy", async () => {
+    await mutating.client.configure({ ...mutating.config, "sorts-ip-rules-in-place": { enforcementLevel: "disabled" } });
+    const account = resourceRecord("azure-native:storage:StorageAccount", "closed", { ipRules: [] });
+    await expect(judge(mutating.client, mutating.pack, [account], new Map())).rejects.toThrow(
+      /marks-resources-seen[\s\S]*a policy wrote resources\[0\]\.seen: the arguments of a policy are shared/,
     );
   });
 });
