@@ -71,14 +71,16 @@ export interface TypeLoad {
 }
 
 /**
- * Rough costs in "one policy judging one resource" units, from the profile of a 5,000-resource
- * stack (bench/README.md): an `Analyze` call costs about four applicable policies whatever the
- * pack (gRPC, protobuf, the server's walk); a stack policy deserializes every resource of the
- * stack once; a process that runs any stack policy first decodes the whole stack, about two units
- * a resource.
+ * Rough costs in "one policy judging one resource" units, from profiles of 5,000-resource stacks
+ * (bench/README.md): an `Analyze` call costs about four applicable policies whatever the pack
+ * (gRPC, protobuf, the server's walk). A process that runs any stack policy decodes the whole
+ * stack request and builds its resources, about six units a resource (google-protobuf's
+ * decoding of every Struct, and the garbage it leaves); the server (patched, patches/) builds them
+ * once per request, so each stack policy then adds only its own walk, about a quarter of a unit.
  */
 const callCost = 4;
-const stackDecodeCostPerResource = 2;
+const stackDecodeCostPerResource = 9;
+const stackPolicyCostPerResource = 0.25;
 /**
  * Types with fewer resources share a phase (up to this many resources), so a stack of many
  * small types does not pay a `Configure` call and an emptied pipeline per type.
@@ -105,18 +107,22 @@ export function planProcesses(
   const stackSize = loads.reduce((n, l) => n + l.count + 1, 0);
   const bins = Array.from({ length: processes }, () => ({ loads: [] as TypeLoad[], stack: new Set<string>(), load: 0 }));
   type Bin = (typeof bins)[number];
+  const stackRun = pack.policies
+    .filter((p) => p.policyType === "stack" && levelOf(pack, config, p.name) !== "disabled" && (stackPolicies?.has(p.name) ?? true))
+    .map((p) => p.name);
+  // The stack policies go together to one process: each process that ran one would decode the
+  // whole stack, which costs more than the policies themselves.
   const pieces: { cost: number; key: string; place: (bin: Bin) => void }[] = [
     ...loads.map((l) => ({ cost: l.count * (callCost + l.policies.size), key: `type ${l.type}`, place: (bin: Bin) => void bin.loads.push(l) })),
-    ...pack.policies
-      .filter((p) => p.policyType === "stack" && levelOf(pack, config, p.name) !== "disabled" && (stackPolicies?.has(p.name) ?? true))
-      .map((policy) => ({
-        cost: stackSize,
-        key: `stack ${policy.name}`,
-        place: (bin: Bin) => {
-          if (bin.stack.size === 0) bin.load += stackSize * stackDecodeCostPerResource;
-          bin.stack.add(policy.name);
-        },
-      })),
+    ...(stackRun.length === 0
+      ? []
+      : [
+          {
+            cost: stackSize * (stackDecodeCostPerResource + stackRun.length * stackPolicyCostPerResource),
+            key: "stack",
+            place: (bin: Bin) => stackRun.forEach((name) => bin.stack.add(name)),
+          },
+        ]),
   ];
   for (const piece of pieces.sort((a, b) => b.cost - a.cost || a.key.localeCompare(b.key))) {
     const target = bins.reduce((min, b) => (b.load < min.load ? b : min));
