@@ -8,7 +8,7 @@ import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import { BinaryWriter } from "google-protobuf";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
-import { writeStruct } from "./struct-wire";
+import { encodeStruct } from "./struct-wire";
 import { PolicyPackError } from "./errors";
 import { sdkPreloadFlags } from "./package-paths";
 
@@ -113,7 +113,7 @@ const severityNames: Record<number, Severity> = {
 const maxMessage = 400 * 1024 * 1024;
 
 // Field numbers of pulumi/analyzer.proto: `properties` of AnalyzeRequest and AnalyzerResource,
-// `resources` of AnalyzeStackRequest. The properties are written by writeStruct after the other
+// `resources` of AnalyzeStackRequest. The properties are written by encodeStruct after the other
 // fields (protobuf readers take fields in any order), without a Struct message per resource.
 const propertiesField = 2;
 const stackResourcesField = 1;
@@ -228,7 +228,7 @@ export function encodeAnalyzeRequest(resource: AnalyzeInput): Buffer {
   setResource(req, resource);
   const writer = new BinaryWriter();
   analyzerproto.AnalyzeRequest.serializeBinaryToWriter(req, writer);
-  writer.writeMessage(propertiesField, resource.properties, writeStruct);
+  writer.writeBytes(propertiesField, encodeStruct(resource.properties));
   return toBuffer(writer.getResultBuffer());
 }
 
@@ -248,7 +248,7 @@ export function encodeStack(resources: readonly AnalyzeStackInput[]): EncodedSta
     }
     writer.writeMessage(stackResourcesField, ar, (m: analyzerproto.AnalyzerResource, w: BinaryWriter) => {
       analyzerproto.AnalyzerResource.serializeBinaryToWriter(m, w);
-      w.writeMessage(propertiesField, r.properties, writeStruct);
+      w.writeBytes(propertiesField, encodeStruct(r.properties));
     });
   }
   return { buffer: toBuffer(writer.getResultBuffer()) };
