@@ -8,7 +8,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
 import { judge, startConfiguredPack } from "../preview/engine";
+import { encodeAnalyzeRequest, encodeStack } from "../preview/pack-client";
+import type { RecordedResource } from "../preview/recorder";
 import { loadProgramSource, runProgram } from "../preview/run-program";
 import { kubernetesStack, replicateStack, syntheticStack } from "./synthetic";
 
@@ -49,6 +52,35 @@ function cpuSeconds(): number[] {
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
+/**
+ * The floor of the pack's side, measured alone in this process (same Node): what @pulumi/policy's
+ * server must do for each resource before any policy runs, with no gRPC around it: decoding the
+ * `Analyze` requests (one per resource) and the `AnalyzeStack` request with google-protobuf, and
+ * turning each resource's Struct into JavaScript values (`toJavaScript`, the first step of the
+ * server's deserializeProperties; once per request with the patch). Milliseconds.
+ */
+function decodeFloor(records: readonly RecordedResource[]): Record<"encode" | "analyze" | "analyzeJs" | "stack" | "stackJs", number> {
+  const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
+  let t = process.hrtime.bigint();
+  const requests = records.map((r) => encodeAnalyzeRequest({ type: r.type, name: r.name, urn: r.urn, properties: r.inputs, options: r.options }));
+  const stack = encodeStack(
+    records.map((r) => ({ type: r.type, name: r.name, urn: r.urn, properties: r.outputs, options: r.options, parent: r.parent, dependencies: r.dependencies, propertyDependencies: r.propertyDependencies })),
+  );
+  const encode = ms(t);
+  t = process.hrtime.bigint();
+  const decoded = requests.map((bytes) => analyzerproto.AnalyzeRequest.deserializeBinary(bytes));
+  const analyze = ms(t);
+  t = process.hrtime.bigint();
+  for (const req of decoded) req.getProperties()?.toJavaScript();
+  const analyzeJs = ms(t);
+  t = process.hrtime.bigint();
+  const resources = analyzerproto.AnalyzeStackRequest.deserializeBinary(stack.buffer).getResourcesList();
+  const stackDecode = ms(t);
+  t = process.hrtime.bigint();
+  for (const r of resources) r.getProperties()?.toJavaScript();
+  return { encode, analyze, analyzeJs, stack: stackDecode, stackJs: ms(t) };
+}
+
 async function main(): Promise<void> {
   console.log(`machine: ${os.availableParallelism()} cores, Node ${process.version}; load average at the start ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   const records =
@@ -79,6 +111,12 @@ async function main(): Promise<void> {
   } finally {
     for (const s of started) s.client.close();
   }
+  const floors = Array.from({ length: Math.max(3, rounds) }, () => decodeFloor(records));
+  const floor = (k: keyof ReturnType<typeof decodeFloor>) => median(floors.map((f) => f[k])).toFixed(0);
+  console.log(
+    `floor, alone in this process (median of ${floors.length}): encoding the ${records.length} Analyze requests and the stack request ${floor("encode")} ms; ` +
+      `decoding the Analyze requests ${floor("analyze")} ms + their properties to JavaScript ${floor("analyzeJs")} ms; the stack request ${floor("stack")} ms + ${floor("stackJs")} ms`,
+  );
   console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 }
 
