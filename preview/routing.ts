@@ -6,7 +6,8 @@ import type { EnforcementLevel, PackInfo, ResolvedPolicyConfig } from "./pack-cl
  * each answer (72 of them per resource for this pack), and that was most of the time of a
  * 5,000-resource preview. So the preview asks the pack which policies apply to each resource
  * type (the first resource of each type, judged with the whole config) and to the stack (a stack
- * of those first resources), deals the types and the stack policies to the processes, and has
+ * of those first resources), deals the types to the processes and the stack policies to one of
+ * them (each process running a stack policy must decode the whole stack request), and has
  * each process judge its types in phases: before each phase it is configured with only the
  * policies of that phase's types, plus its stack policies (the same entries in every phase, so
  * the stack analysis running meanwhile reads the same config throughout). Every policy still
@@ -89,8 +90,8 @@ const minPhaseResources = 128;
 
 /**
  * Splits the work over `processes`, largest first, each piece to the least loaded process: the
- * types (with the resource policies that apply to them) and the stack policies that apply to
- * the stack (`stackPolicies`; all enabled ones when not known). Every config keeps the level
+ * types (with the resource policies that apply to them), and the stack policies that apply to
+ * the stack (`stackPolicies`; all enabled ones when not known) as one piece. Every config keeps the level
  * and properties of the policies it turns on and disables the rest.
  */
 export function planProcesses(
