@@ -243,10 +243,16 @@ async function judgeRouted(
   }
   const counts = new Map<string, number>();
   for (const r of rest) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  const stackValues = new Map<string, number>();
+  for (const r of records) stackValues.set(r.type, (stackValues.get(r.type) ?? 0) + valueCount(r.outputs));
+  const inputValues = new Map<string, number>();
+  for (const r of rest) inputValues.set(r.type, (inputValues.get(r.type) ?? 0) + valueCount(r.inputs));
   const loads = probes.map((r, i) => ({
     type: r.type,
     count: counts.get(r.type) ?? 0,
     policies: applicablePolicies(pack, config, "resource", answers[i]?.notApplicable ?? []),
+    stackValues: stackValues.get(r.type) ?? 0,
+    values: inputValues.get(r.type) ?? 0,
   }));
   const plans = planProcesses(pack, config, loads, pool.length, stackPolicies);
   const byType = new Map<string, RecordedResource[]>();
@@ -281,6 +287,14 @@ async function judgeRouted(
     await Promise.allSettled(pool.map((c) => c.configure(config)));
     throw err;
   }
+}
+
+/** The values of a property tree (objects, lists and scalars), as a Struct holds them. */
+function valueCount(value: unknown): number {
+  if (value === null || typeof value !== "object") return 1;
+  let n = 1;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) n += valueCount(v);
+  return n;
 }
 
 /** Starts the pack, reads and resolves its config file, and configures it. */

@@ -69,18 +69,31 @@ export interface TypeLoad {
   readonly count: number;
   /** Policies that apply to the type. */
   readonly policies: ReadonlySet<string>;
+  /**
+   * Values (every object, list and scalar) in the stack's properties of all the type's
+   * resources, probe included: what decoding them costs the process that runs the stack.
+   * When not given, an average resource's.
+   */
+  readonly stackValues?: number;
+  /** Values in the inputs of the resources still to judge (each decoded by its `Analyze`). */
+  readonly values?: number;
 }
 
 /**
  * Rough costs in "one policy judging one resource" units, from profiles of 5,000-resource stacks
  * (bench/README.md): an `Analyze` call costs about four applicable policies whatever the pack
- * (gRPC, protobuf, the server's walk). A process that runs any stack policy decodes the whole
- * stack request and builds its resources, about six units a resource (google-protobuf's
- * decoding of every Struct, and the garbage it leaves); the server (patched, patches/) builds them
- * once per request, so each stack policy then adds only its own walk, about a quarter of a unit.
+ * (gRPC, protobuf, the server's walk), plus the decoding of its properties. google-protobuf makes
+ * an object of every value of a Struct (each object, list and scalar), and that decoding, with
+ * the garbage it leaves, is the biggest cost on the pack's side: about 2.25 units a value (a prod
+ * resource has 13 to 17 values, a Kubernetes workload 38), calibrated so the two processes spend
+ * about the same CPU on the prod copies and the Kubernetes stack. A process that runs any stack
+ * policy decodes the whole stack request; the server (patched, patches/) builds the resources
+ * once per request, so each stack policy then adds only its own walk, about a quarter of a unit
+ * a resource.
  */
 const callCost = 4;
-const stackDecodeCostPerResource = 9;
+const decodeCostPerValue = 2.25;
+const averageValues = 15;
 const stackPolicyCostPerResource = 0.25;
 /**
  * Types with fewer resources share a phase (up to this many resources), so a stack of many
@@ -106,6 +119,7 @@ export function planProcesses(
   // The pack did not say whether it is a resource or a stack policy: it cannot be placed.
   if (untyped) throw new Error(`policy ${untyped.name} has no policy type; judge without routing`);
   const stackSize = loads.reduce((n, l) => n + l.count + 1, 0);
+  const stackValues = loads.reduce((n, l) => n + (l.stackValues ?? (l.count + 1) * averageValues), 0);
   const bins = Array.from({ length: processes }, () => ({ loads: [] as TypeLoad[], stack: new Set<string>(), load: 0 }));
   type Bin = (typeof bins)[number];
   const stackRun = pack.policies
@@ -114,12 +128,16 @@ export function planProcesses(
   // The stack policies go together to one process: each process that ran one would decode the
   // whole stack, which costs more than the policies themselves.
   const pieces: { cost: number; key: string; place: (bin: Bin) => void }[] = [
-    ...loads.map((l) => ({ cost: l.count * (callCost + l.policies.size), key: `type ${l.type}`, place: (bin: Bin) => void bin.loads.push(l) })),
+    ...loads.map((l) => ({
+      cost: l.count * (callCost + l.policies.size) + (l.values ?? l.count * averageValues) * decodeCostPerValue,
+      key: `type ${l.type}`,
+      place: (bin: Bin) => void bin.loads.push(l),
+    })),
     ...(stackRun.length === 0
       ? []
       : [
           {
-            cost: stackSize * (stackDecodeCostPerResource + stackRun.length * stackPolicyCostPerResource),
+            cost: stackValues * decodeCostPerValue + stackSize * stackRun.length * stackPolicyCostPerResource,
             key: "stack",
             place: (bin: Bin) => stackRun.forEach((name) => bin.stack.add(name)),
           },
