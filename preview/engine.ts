@@ -6,6 +6,7 @@ import {
   type AnalyzeResult,
   type EncodedStack,
   type AnalyzerProvider,
+  type PackStartOptions,
   type Diagnostic,
   type PackInfo,
   type PolicyInfo,
@@ -234,10 +235,16 @@ async function judgeRouted(
   }
   const counts = new Map<string, number>();
   for (const r of rest) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  const stackValues = new Map<string, number>();
+  for (const r of records) stackValues.set(r.type, (stackValues.get(r.type) ?? 0) + valueCount(r.outputs));
+  const inputValues = new Map<string, number>();
+  for (const r of rest) inputValues.set(r.type, (inputValues.get(r.type) ?? 0) + valueCount(r.inputs));
   const loads = probes.map((r, i) => ({
     type: r.type,
     count: counts.get(r.type) ?? 0,
     policies: applicablePolicies(pack, config, "resource", answers[i]?.notApplicable ?? []),
+    stackValues: stackValues.get(r.type) ?? 0,
+    values: inputValues.get(r.type) ?? 0,
   }));
   const plans = planProcesses(pack, config, loads, pool.length, stackPolicies);
   const byType = new Map<string, RecordedResource[]>();
@@ -274,12 +281,21 @@ async function judgeRouted(
   }
 }
 
+/** The values of a property tree (objects, lists and scalars), as a Struct holds them. */
+function valueCount(value: unknown): number {
+  if (value === null || typeof value !== "object") return 1;
+  let n = 1;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) n += valueCount(v);
+  return n;
+}
+
 /** Starts the pack, reads and resolves its config file, and configures it. */
 export async function startConfiguredPack(
   policyPackDir: string,
   policyConfigFile?: string,
+  startOptions: PackStartOptions = {},
 ): Promise<{ client: PolicyPackClient; pack: PackInfo; config: ResolvedPolicyConfig }> {
-  const client = await PolicyPackClient.start(policyPackDir);
+  const client = await PolicyPackClient.start(policyPackDir, startOptions);
   try {
     const pack = await client.info();
     const raw = policyConfigFile ? readPolicyConfigFile(policyConfigFile) : {};

@@ -8,7 +8,7 @@ import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import { BinaryWriter } from "google-protobuf";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
-import { writeStruct } from "./struct-wire";
+import { encodeStruct } from "./struct-wire";
 import { PolicyPackError } from "./errors";
 import { sdkPreloadFlags } from "./package-paths";
 
@@ -113,7 +113,7 @@ const severityNames: Record<number, Severity> = {
 const maxMessage = 400 * 1024 * 1024;
 
 // Field numbers of pulumi/analyzer.proto: `properties` of AnalyzeRequest and AnalyzerResource,
-// `resources` of AnalyzeStackRequest. The properties are written by writeStruct after the other
+// `resources` of AnalyzeStackRequest. The properties are written by encodeStruct after the other
 // fields (protobuf readers take fields in any order), without a Struct message per resource.
 const propertiesField = 2;
 const stackResourcesField = 1;
@@ -228,7 +228,7 @@ export function encodeAnalyzeRequest(resource: AnalyzeInput): Buffer {
   setResource(req, resource);
   const writer = new BinaryWriter();
   analyzerproto.AnalyzeRequest.serializeBinaryToWriter(req, writer);
-  writer.writeMessage(propertiesField, resource.properties, writeStruct);
+  writer.writeBytes(propertiesField, encodeStruct(resource.properties));
   return toBuffer(writer.getResultBuffer());
 }
 
@@ -248,10 +248,17 @@ export function encodeStack(resources: readonly AnalyzeStackInput[]): EncodedSta
     }
     writer.writeMessage(stackResourcesField, ar, (m: analyzerproto.AnalyzerResource, w: BinaryWriter) => {
       analyzerproto.AnalyzerResource.serializeBinaryToWriter(m, w);
-      w.writeMessage(propertiesField, r.properties, writeStruct);
+      w.writeBytes(propertiesField, encodeStruct(r.properties));
     });
   }
   return { buffer: toBuffer(writer.getResultBuffer()) };
+}
+
+export interface PackStartOptions {
+  readonly timeoutMs?: number;
+  readonly nodePath?: string;
+  /** Variables added to the pack process's environment (tests start the server in another mode). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A running policy pack. Always `close()` it; the process is killed then. */
@@ -268,7 +275,7 @@ export class PolicyPackClient {
    * Starts the pack in `packDir` (a folder with PulumiPolicy.yaml) and connects to it. Rejects
    * with PolicyPackError, carrying the pack's stderr, when it exits or stays silent.
    */
-  static async start(packDir: string, opts: { timeoutMs?: number; nodePath?: string } = {}): Promise<PolicyPackClient> {
+  static async start(packDir: string, opts: PackStartOptions = {}): Promise<PolicyPackClient> {
     const logs: string[] = [];
     const engine = new grpc.Server();
     engine.addService(enginerpc.EngineService, {
@@ -286,7 +293,7 @@ export class PolicyPackClient {
     const child = spawn(opts.nodePath ?? process.execPath, [...sdkPreloadFlags, runner, `127.0.0.1:${enginePort}`, "."], {
       cwd: path.resolve(packDir),
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, PULUMI_NODEJS_SKIP_VERSION_CHECK: "1" },
+      env: { ...process.env, PULUMI_NODEJS_SKIP_VERSION_CHECK: "1", ...opts.env },
     });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -6,7 +6,8 @@ import type { EnforcementLevel, PackInfo, ResolvedPolicyConfig } from "./pack-cl
  * each answer (72 of them per resource for this pack), and that was most of the time of a
  * 5,000-resource preview. So the preview asks the pack which policies apply to each resource
  * type (the first resource of each type, judged with the whole config) and to the stack (a stack
- * of those first resources), deals the types and the stack policies to the processes, and has
+ * of those first resources), deals the types to the processes and the stack policies to one of
+ * them (each process running a stack policy must decode the whole stack request), and has
  * each process judge its types in phases: before each phase it is configured with only the
  * policies of that phase's types, plus its stack policies (the same entries in every phase, so
  * the stack analysis running meanwhile reads the same config throughout). Every policy still
@@ -68,17 +69,32 @@ export interface TypeLoad {
   readonly count: number;
   /** Policies that apply to the type. */
   readonly policies: ReadonlySet<string>;
+  /**
+   * Values (every object, list and scalar) in the stack's properties of all the type's
+   * resources, probe included: what decoding them costs the process that runs the stack.
+   * When not given, an average resource's.
+   */
+  readonly stackValues?: number;
+  /** Values in the inputs of the resources still to judge (each decoded by its `Analyze`). */
+  readonly values?: number;
 }
 
 /**
- * Rough costs in "one policy judging one resource" units, from the profile of a 5,000-resource
- * stack (bench/README.md): an `Analyze` call costs about four applicable policies whatever the
- * pack (gRPC, protobuf, the server's walk); a stack policy deserializes every resource of the
- * stack once; a process that runs any stack policy first decodes the whole stack, about two units
+ * Rough costs in "one policy judging one resource" units, from profiles of 5,000-resource stacks
+ * (bench/README.md): an `Analyze` call costs about four applicable policies whatever the pack
+ * (gRPC, protobuf, the server's walk), plus the decoding of its properties. google-protobuf makes
+ * an object of every value of a Struct (each object, list and scalar), and that decoding, with
+ * the garbage it leaves, is the biggest cost on the pack's side: about 2.25 units a value (a prod
+ * resource has 13 to 17 values, a Kubernetes workload 38), calibrated so the two processes spend
+ * about the same CPU on the prod copies and the Kubernetes stack. A process that runs any stack
+ * policy decodes the whole stack request; the server (patched, patches/) builds the resources
+ * once per request, so each stack policy then adds only its own walk, about a quarter of a unit
  * a resource.
  */
 const callCost = 4;
-const stackDecodeCostPerResource = 2;
+const decodeCostPerValue = 2.25;
+const averageValues = 15;
+const stackPolicyCostPerResource = 0.25;
 /**
  * Types with fewer resources share a phase (up to this many resources), so a stack of many
  * small types does not pay a `Configure` call and an emptied pipeline per type.
@@ -87,8 +103,8 @@ const minPhaseResources = 128;
 
 /**
  * Splits the work over `processes`, largest first, each piece to the least loaded process: the
- * types (with the resource policies that apply to them) and the stack policies that apply to
- * the stack (`stackPolicies`; all enabled ones when not known). Every config keeps the level
+ * types (with the resource policies that apply to them), and the stack policies that apply to
+ * the stack (`stackPolicies`; all enabled ones when not known) as one piece. Every config keeps the level
  * and properties of the policies it turns on and disables the rest.
  */
 export function planProcesses(
@@ -103,20 +119,29 @@ export function planProcesses(
   // The pack did not say whether it is a resource or a stack policy: it cannot be placed.
   if (untyped) throw new Error(`policy ${untyped.name} has no policy type; judge without routing`);
   const stackSize = loads.reduce((n, l) => n + l.count + 1, 0);
+  const stackValues = loads.reduce((n, l) => n + (l.stackValues ?? (l.count + 1) * averageValues), 0);
   const bins = Array.from({ length: processes }, () => ({ loads: [] as TypeLoad[], stack: new Set<string>(), load: 0 }));
   type Bin = (typeof bins)[number];
+  const stackRun = pack.policies
+    .filter((p) => p.policyType === "stack" && levelOf(pack, config, p.name) !== "disabled" && (stackPolicies?.has(p.name) ?? true))
+    .map((p) => p.name);
+  // The stack policies go together to one process: each process that ran one would decode the
+  // whole stack, which costs more than the policies themselves.
   const pieces: { cost: number; key: string; place: (bin: Bin) => void }[] = [
-    ...loads.map((l) => ({ cost: l.count * (callCost + l.policies.size), key: `type ${l.type}`, place: (bin: Bin) => void bin.loads.push(l) })),
-    ...pack.policies
-      .filter((p) => p.policyType === "stack" && levelOf(pack, config, p.name) !== "disabled" && (stackPolicies?.has(p.name) ?? true))
-      .map((policy) => ({
-        cost: stackSize,
-        key: `stack ${policy.name}`,
-        place: (bin: Bin) => {
-          if (bin.stack.size === 0) bin.load += stackSize * stackDecodeCostPerResource;
-          bin.stack.add(policy.name);
-        },
-      })),
+    ...loads.map((l) => ({
+      cost: l.count * (callCost + l.policies.size) + (l.values ?? l.count * averageValues) * decodeCostPerValue,
+      key: `type ${l.type}`,
+      place: (bin: Bin) => void bin.loads.push(l),
+    })),
+    ...(stackRun.length === 0
+      ? []
+      : [
+          {
+            cost: stackValues * decodeCostPerValue + stackSize * stackRun.length * stackPolicyCostPerResource,
+            key: "stack",
+            place: (bin: Bin) => stackRun.forEach((name) => bin.stack.add(name)),
+          },
+        ]),
   ];
   for (const piece of pieces.sort((a, b) => b.cost - a.cost || a.key.localeCompare(b.key))) {
     const target = bins.reduce((min, b) => (b.load < min.load ? b : min));

@@ -25,6 +25,19 @@ describe("encodeStruct", () => {
     );
   });
 
+  it("writes the library's bytes for any string, lone surrogates included, and for any double", () => {
+    const text = fc.string({ unit: "binary", maxLength: 12 });
+    const anything = fc.dictionary(text, fc.oneof(text, fc.double(), fc.array(fc.oneof(text, fc.double()), { maxLength: 3 })), { maxKeys: 6 });
+    fc.assert(
+      fc.property(anything.filter((v) => !("__proto__" in v && Object.hasOwn(v, "__proto__"))), (value) => {
+        expect(Buffer.from(encodeStruct(value))).toEqual(Buffer.from(library(value)));
+      }),
+      { numRuns: 500 },
+    );
+    const edge = { lone: "a\uD800b", low: "\uDC00", pair: "😀", nan: NaN, negZero: -0, inf: -Infinity, tiny: 5e-324, [`k\uDBFF`]: 1 };
+    expect(Buffer.from(encodeStruct(edge))).toEqual(Buffer.from(library(edge)));
+  });
+
   it("keeps the kinds the library keeps: zero, false, empty strings, empty lists and structs, null", () => {
     const value = { n: 0, f: false, s: "", l: [], o: {}, z: null, neg: -1.5, big: 1e308, nested: { a: [1, "x", [true]] } };
     expect(Buffer.from(encodeStruct(value))).toEqual(Buffer.from(library(value)));
