@@ -6,7 +6,7 @@ import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as enginerpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
-import { BinaryWriter } from "google-protobuf";
+import { BinaryReader, BinaryWriter } from "google-protobuf";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { encodeStruct } from "./struct-wire";
 import { PolicyPackError } from "./errors";
@@ -174,8 +174,8 @@ function violationMessage(message: string, description: string): string {
   return description && message.startsWith(`${description}\n`) ? message.slice(description.length + 1) : message;
 }
 
-function readDiagnostics(resp: analyzerproto.AnalyzeResponse, fallbackUrn: string): Diagnostic[] {
-  return resp.getDiagnosticsList().map((d) => ({
+function readDiagnostics(list: readonly analyzerproto.AnalyzeDiagnostic[], fallbackUrn: string): Diagnostic[] {
+  return list.map((d) => ({
     policyName: d.getPolicyname(),
     policyPackName: d.getPolicypackname(),
     message: violationMessage(d.getMessage(), d.getDescription()),
@@ -186,10 +186,51 @@ function readDiagnostics(resp: analyzerproto.AnalyzeResponse, fallbackUrn: strin
   }));
 }
 
-function analyzeResult(resp: analyzerproto.AnalyzeResponse, fallbackUrn: string): AnalyzeResult {
+/**
+ * An `AnalyzeResponse` as read off the wire: the diagnostics decoded, the not-applicable entries
+ * kept as bytes. The server lists every policy that did not apply (about 170 of the pack's 181
+ * for each resource); decoding them all was the largest part of this process's CPU in a preview,
+ * and only routing reads them (the probes), so they are decoded when read.
+ */
+export interface WireAnalyzeResponse {
+  readonly diagnostics: analyzerproto.AnalyzeDiagnostic[];
+  readonly notApplicable: Uint8Array[];
+}
+
+// Field numbers of pulumirpc.AnalyzeResponse (pulumi/proto/pulumi/analyzer.proto).
+const diagnosticsField = 2;
+const notApplicableField = 3;
+
+export function readAnalyzeResponse(bytes: Uint8Array): WireAnalyzeResponse {
+  const reader = new BinaryReader(bytes);
+  const out: WireAnalyzeResponse = { diagnostics: [], notApplicable: [] };
+  while (reader.nextField()) {
+    if (reader.isEndGroup()) break;
+    const field = reader.getFieldNumber();
+    if (field === diagnosticsField) {
+      const d = new analyzerproto.AnalyzeDiagnostic();
+      reader.readMessage(d, analyzerproto.AnalyzeDiagnostic.deserializeBinaryFromReader);
+      out.diagnostics.push(d);
+    } else if (field === notApplicableField) {
+      out.notApplicable.push(reader.readBytes());
+    } else {
+      reader.skipField();
+    }
+  }
+  return out;
+}
+
+export function analyzeResult(resp: WireAnalyzeResponse, fallbackUrn: string): AnalyzeResult {
+  let notApplicable: AnalyzeResult["notApplicable"] | undefined;
   return {
-    diagnostics: readDiagnostics(resp, fallbackUrn),
-    notApplicable: resp.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
+    diagnostics: readDiagnostics(resp.diagnostics, fallbackUrn),
+    get notApplicable() {
+      notApplicable ??= resp.notApplicable.map((bytes) => {
+        const n = analyzerproto.PolicyNotApplicable.deserializeBinary(bytes);
+        return { policyName: n.getPolicyName(), reason: n.getReason() };
+      });
+      return notApplicable;
+    },
   };
 }
 
@@ -408,12 +449,12 @@ export class PolicyPackClient {
   }
 
   /** A unary analyzer call whose request is already encoded. */
-  private call(method: "Analyze" | "AnalyzeStack", bytes: Buffer): Promise<analyzerproto.AnalyzeResponse> {
+  private call(method: "Analyze" | "AnalyzeStack", bytes: Buffer): Promise<WireAnalyzeResponse> {
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest<Buffer, analyzerproto.AnalyzeResponse>(
+      this.client.makeUnaryRequest<Buffer, WireAnalyzeResponse>(
         `/pulumirpc.Analyzer/${method}`,
         (b) => b,
-        (buf) => analyzerproto.AnalyzeResponse.deserializeBinary(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)),
+        (buf) => readAnalyzeResponse(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)),
         bytes,
         (err, res) => (err || !res ? reject(err ?? new PolicyPackError(`${method} returned no answer`)) : resolve(res)),
       );
