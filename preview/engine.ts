@@ -229,7 +229,8 @@ async function judgeRouted(
   const stackPolicies = await stackProbe;
   const probeDiagnostics = [...answers.flatMap((a) => a.diagnostics), ...known];
   if (rest.length === 0) {
-    // One resource per type: nothing to route; the stack is judged with the config as it is.
+    // Nothing left to route (one resource per type, or every other one answered early, as in a
+    // preview of a small stack): the stack is judged with the config as it is.
     const stack = await (pool[pool.length - 1] as PolicyPackClient).analyzeEncodedStack(requests.stack(records));
     return [...probeDiagnostics, ...stack.diagnostics];
   }
