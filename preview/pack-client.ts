@@ -6,9 +6,10 @@ import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as enginerpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
-import { BinaryReader, BinaryWriter } from "google-protobuf";
+import { BinaryWriter } from "google-protobuf";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { encodeStruct } from "./struct-wire";
+import { WireScanner, wireType } from "./wire-scan";
 import { PolicyPackError } from "./errors";
 import { sdkPreloadFlags } from "./package-paths";
 
@@ -202,19 +203,19 @@ const diagnosticsField = 2;
 const notApplicableField = 3;
 
 export function readAnalyzeResponse(bytes: Uint8Array): WireAnalyzeResponse {
-  const reader = new BinaryReader(bytes);
+  const scan = new WireScanner(bytes);
   const out: WireAnalyzeResponse = { diagnostics: [], notApplicable: [] };
-  while (reader.nextField()) {
-    if (reader.isEndGroup()) break;
-    const field = reader.getFieldNumber();
-    if (field === diagnosticsField) {
-      const d = new analyzerproto.AnalyzeDiagnostic();
-      reader.readMessage(d, analyzerproto.AnalyzeDiagnostic.deserializeBinaryFromReader);
-      out.diagnostics.push(d);
-    } else if (field === notApplicableField) {
-      out.notApplicable.push(reader.readBytes());
+  while (!scan.done) {
+    const tag = scan.varint();
+    const field = Math.floor(tag / 8);
+    const type = tag & 7;
+    if (type === wireType.endGroup) break;
+    if (field === diagnosticsField && type === wireType.delimited) {
+      out.diagnostics.push(analyzerproto.AnalyzeDiagnostic.deserializeBinary(scan.delimited()));
+    } else if (field === notApplicableField && type === wireType.delimited) {
+      out.notApplicable.push(scan.delimited());
     } else {
-      reader.skipField();
+      scan.skip(type, field);
     }
   }
   return out;

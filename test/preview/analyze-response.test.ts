@@ -63,6 +63,40 @@ describe("readAnalyzeResponse", () => {
     expect(analyzeResult(wire, "").notApplicable).toEqual([{ policyName: "q", reason: "r" }]);
   });
 
+  it("reads any bytes as google-protobuf does where both read them, and throws only Errors", () => {
+    let both = 0;
+    const mutated = fc
+      .tuple(fc.array(diagnostic, { maxLength: 3 }), fc.array(notApplicable, { maxLength: 8 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }))
+      .map(([ds, nas, edits]) => {
+        const bytes = encode(ds, nas);
+        for (const [at, b] of edits) if (bytes.length > 0) bytes[at % bytes.length] = b;
+        return bytes;
+      });
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 48 })), (bytes) => {
+        let library: analyzerproto.AnalyzeResponse | undefined;
+        try {
+          library = analyzerproto.AnalyzeResponse.deserializeBinary(bytes);
+        } catch {
+          library = undefined;
+        }
+        let wire: ReturnType<typeof readAnalyzeResponse> | undefined;
+        try {
+          wire = readAnalyzeResponse(bytes);
+        } catch (err) {
+          expect(err).toBeInstanceOf(Error);
+        }
+        if (library && wire) {
+          both++;
+          expect(wire.diagnostics.map((d) => d.toObject())).toEqual(library.getDiagnosticsList().map((d) => d.toObject()));
+          expect(wire.notApplicable.length).toBe(library.getNotApplicableList().length);
+        }
+      }),
+      { numRuns: 2000, seed: 20261201 },
+    );
+    expect(both).toBeGreaterThan(100);
+  });
+
   it("throws on a truncated answer rather than reading part of it", () => {
     const bytes = encode([{ policyName: "policy-name", packName: "pack", message: "a message", description: "", urn: "urn", level: 1 }], []);
     expect(() => readAnalyzeResponse(bytes.subarray(0, bytes.length - 3))).toThrow();

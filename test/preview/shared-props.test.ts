@@ -11,12 +11,18 @@ import { policyPackDir, repoRoot, resourceRecord } from "../support/harness";
 
 // patches/@pulumi+policy+1.21.0.patch makes @pulumi/policy's server deserialize a resource once per
 // request (and build the stack's resources once per AnalyzeStack) and share it between the
-// policies. Two guards: the verdicts are those of the server as published (the patch's
-// PULUMI_POLICY_DESERIALIZE_PER_POLICY=1 switches back to a copy per policy), and no policy of the
-// pack writes to what it shares (a pack process whose deserialized props and stack resources throw
-// on any write, test/support/read-only-props.cjs, judges the same stacks alike, without an error).
+// policies, decode properties straight from their bytes, and encode each not-applicable entry
+// once. Two guards: the verdicts and not-applicable lists are those of the server as published
+// (the patch's three switches below turn each change off), and no policy of the pack writes to
+// what it shares (a pack process whose deserialized props and stack resources throw on any write,
+// test/support/read-only-props.cjs, judges the same stacks alike, without an error).
+// test/preview/policy-wire.test.ts holds the decoding and encoding to google-protobuf's.
 
-const perPolicy = { PULUMI_POLICY_DESERIALIZE_PER_POLICY: "1" };
+const published = {
+  PULUMI_POLICY_DESERIALIZE_PER_POLICY: "1",
+  PULUMI_POLICY_DECODE_STRUCTS_EAGERLY: "1",
+  PULUMI_POLICY_ENCODE_PER_RESPONSE: "1",
+};
 const readOnlyProps = {
   NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --require ${path.join(repoRoot, "test", "support", "read-only-props.cjs")}`.trim(),
 };
@@ -33,7 +39,7 @@ let prod: RecordedResource[];
 
 beforeAll(async () => {
   const [packs, records] = await Promise.all([
-    Promise.all([startConfiguredPack(policyPackDir), startConfiguredPack(policyPackDir, undefined, { env: perPolicy }), startConfiguredPack(policyPackDir, undefined, { env: readOnlyProps })]),
+    Promise.all([startConfiguredPack(policyPackDir), startConfiguredPack(policyPackDir, undefined, { env: published }), startConfiguredPack(policyPackDir, undefined, { env: readOnlyProps })]),
     runProgram(loadProgramSource(repoRoot, "prod")),
   ]);
   [shared, copied, readOnly] = packs as [Started, Started, Started];
@@ -77,14 +83,28 @@ describe("the patched @pulumi/policy server", () => {
   it("is the one installed (npm's prepare script applies patches/)", () => {
     const server = readFileSync(require.resolve("@pulumi/policy/server"), "utf8");
     expect(server).toContain('process.env.PULUMI_POLICY_DESERIALIZE_PER_POLICY === "1"');
+    expect(server).toContain("wirestruct_1.withWireStructs(");
+    expect(readFileSync(require.resolve("@pulumi/policy/protoutil"), "utf8")).toContain('process.env.PULUMI_POLICY_ENCODE_PER_RESPONSE === "1"');
   });
 
-  it.each(stacks)("gives $name the verdicts of a copy per policy", async ({ records, config, least }) => {
+  it.each(stacks)("gives $name the verdicts of the server as published", async ({ records, config, least }) => {
     const resolved = config ? resolvePolicyConfig(shared.pack, readPolicyConfigFile(path.join(repoRoot, "policies", "config", config))) : shared.config;
     const stack = records();
     const once = await verdicts(shared, stack, resolved);
     expect(once.length).toBeGreaterThanOrEqual(least);
     expect(once).toEqual(await verdicts(copied, stack, resolved));
+  });
+
+  it("answers each resource of the prod stack with the not-applicable list of the server as published", async () => {
+    await Promise.all([shared.client.configure(shared.config), copied.client.configure(shared.config)]);
+    expect(prod.length).toBeGreaterThan(100);
+    for (const r of prod) {
+      const input = { type: r.type, name: r.name, urn: r.urn, properties: r.inputs, options: {} };
+      const [ours, theirs] = await Promise.all([shared.client.analyzeWithApplicability(input), copied.client.analyzeWithApplicability(input)]);
+      expect(ours.notApplicable.length).toBeGreaterThan(0);
+      expect(ours.notApplicable).toEqual(theirs.notApplicable);
+      expect(ours.diagnostics).toEqual(theirs.diagnostics);
+    }
   });
 });
 
