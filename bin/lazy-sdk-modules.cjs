@@ -105,6 +105,51 @@ function lazyEsModule(file, importer, name) {
   return true;
 }
 
+/**
+ * A generated gRPC client module (`proto/*_grpc_pb.js`: its services and
+ * `grpc.makeGenericClientConstructor` clients), kept unloaded, with @grpc/grpc-js, until used. Each
+ * importer must hold it as a namespace only (`__importStar(require(spec))`, once), which returns a
+ * module marked `__esModule` as it is; the stand-in answers that mark and loads the real module on
+ * any other use.
+ */
+function lazyGrpcClients(file, importers) {
+  let text;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return false;
+  }
+  if (!text.includes("grpc.makeGenericClientConstructor(") || text.includes("__esModule")) return false;
+  for (const importer of importers) {
+    let importerText;
+    try {
+      importerText = fs.readFileSync(importer, "utf8");
+    } catch {
+      return false;
+    }
+    const spec = `require("${path.relative(path.dirname(importer), file).replace(/\.js$/, "").replace(/^(?!\.)/, "./")}")`;
+    if (importerText.split(spec).length !== 2 || !new RegExp(`const \\w+ = __importStar\\(${spec.replace(/[.()/]/g, "\\$&")}\\);`).test(importerText)) return false;
+  }
+  install(file, lazyObject(loader(file), { __esModule: true }));
+  return true;
+}
+
+/**
+ * @grpc/grpc-js itself (a compiled module marked `__esModule`), loaded on first use: a program on
+ * the mocks opens no channel, yet the SDK's runtime loads gRPC, HTTP/2 and TLS at start.
+ */
+function lazyGrpc(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return false;
+  }
+  if (!text.includes('Object.defineProperty(exports, "__esModule", { value: true });') || !text.includes("exports.Server")) return false;
+  install(file, lazyObject(loader(file), { __esModule: true }));
+  return true;
+}
+
 /** The file `require(request)` would load from `dir`, or undefined. */
 function resolveFrom(dir, request) {
   try {
@@ -185,10 +230,24 @@ if (root !== undefined && process.env.SECURE_MLOPS_EAGER_SDK !== "1") {
   // entry (policies/pack-entry.cjs) is CommonJS and brings tsx itself when it runs the sources,
   // so in the preview's processes TypeScript and ts-node load only if a .ts file is required
   // through ts-node after all. The runner finds them from the SDK's folder, or its vendored copies.
+  // gRPC and the generated clients of the engine, the resource monitor, callbacks and providers:
+  // the program on the mocks uses none of them (about 0.1 s of its start, node --cpu-prof); the
+  // pack's server loads gRPC on its first use, at once. Only when every importer holds its client
+  // module as a namespace; gRPC itself only when all four client modules are stand-ins, since each
+  // would otherwise load it.
+  const clients = [
+    ["engine_grpc_pb", "runtime/settings.js"],
+    ["resource_grpc_pb", "runtime/settings.js"],
+    ["callback_grpc_pb", "runtime/callbacks.js"],
+    ["provider_grpc_pb", "provider/server.js"],
+  ];
+  const standIns = clients.filter(([proto, importer]) => lazyGrpcClients(path.join(root, "proto", `${proto}.js`), [path.join(root, importer)]));
+  const grpcEntry = resolveFrom(root, "@grpc/grpc-js");
+  if (standIns.length === clients.length && grpcEntry !== undefined) lazyGrpc(grpcEntry);
   const typescript = resolveFrom(root, "typescript") ?? path.join(root, "vendor", "typescript@3.8.3", "typescript.js");
   lazyTypeScript(typescript);
   const tsNode = resolveFrom(root, "ts-node") ?? resolveFrom(root, path.join(root, "vendor", "ts-node@7.0.1"));
   if (tsNode !== undefined) lazyTsNodeRegister(tsNode);
 }
 
-module.exports = { lazyFunctions, lazyNamespace, lazyEsModule, lazyTypeScript, lazyTsNodeRegister };
+module.exports = { lazyFunctions, lazyNamespace, lazyEsModule, lazyTypeScript, lazyTsNodeRegister, lazyGrpcClients, lazyGrpc };

@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../support/harness";
 
 // bin/lazy-sdk-modules.cjs, preloaded into the program host and the policy pack, keeps
-// @pulumi/pulumi's closure serializer (TypeScript, npm's Arborist) and its Automation API
-// unloaded until they are used.
+// @pulumi/pulumi's closure serializer (TypeScript, npm's Arborist), its Automation API, and gRPC
+// with the SDK's generated clients unloaded until they are used.
 
 const preload = path.join(repoRoot, "bin", "lazy-sdk-modules.cjs");
 const scratch = mkdtempSync(path.join(tmpdir(), "lazy-sdk-"));
@@ -39,6 +39,45 @@ describe("the SDK stand-ins preloaded into the preview's processes", () => {
     const r = node(script);
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe('[false,"function",true]');
+  });
+
+  it("leave gRPC and the SDK's generated clients unloaded by require('@pulumi/pulumi'), and load them on first use", () => {
+    const script = `${loaded} const pulumi = require("@pulumi/pulumi"); const grpc = require("@grpc/grpc-js");
+      const before = [loaded("/@grpc/grpc-js/build/src/index.js"), loaded("/proto/resource_grpc_pb.js"), process.moduleLoadList.includes("NativeModule http2")];
+      const unavailable = grpc.status.UNAVAILABLE; const server = new grpc.Server(); server.forceShutdown();
+      const resrpc = require("@pulumi/pulumi/proto/resource_grpc_pb");
+      console.log(JSON.stringify([...before, unavailable, typeof resrpc.ResourceMonitorClient, loaded("/@grpc/grpc-js/build/src/index.js"), loaded("/proto/resource_grpc_pb.js")]));`;
+    expect(node(script, false).stdout.trim()).toBe('[true,true,true,14,"function",true,true]');
+    const r = node(script);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe('[false,false,false,14,"function",true,true]');
+  });
+
+  it("install the gRPC stand-ins only on the modules and importers they expect", () => {
+    const req = createRequire(__filename);
+    const { lazyGrpcClients, lazyGrpc } = req(preload) as { lazyGrpcClients(file: string, importers: readonly string[]): boolean; lazyGrpc(file: string): boolean };
+    const dir = mkdtempSync(path.join(scratch, "grpc-"));
+    mkdirSync(path.join(dir, "proto"));
+    mkdirSync(path.join(dir, "runtime"));
+    const client = "var grpc = require('@grpc/grpc-js');\nexports.ThingClient = grpc.makeGenericClientConstructor({}, 'Thing');\n";
+    writeFileSync(path.join(dir, "proto", "thing_grpc_pb.js"), client);
+    writeFileSync(path.join(dir, "proto", "plain.js"), "exports.x = 1;\n");
+    writeFileSync(path.join(dir, "runtime", "ok.js"), 'const thingrpc = __importStar(require("../proto/thing_grpc_pb"));\n');
+    writeFileSync(path.join(dir, "runtime", "spread.js"), 'const thingrpc = require("../proto/thing_grpc_pb");\n');
+    writeFileSync(path.join(dir, "runtime", "twice.js"), 'const thingrpc = __importStar(require("../proto/thing_grpc_pb"));\nconst again = require("../proto/thing_grpc_pb");\n');
+    const proto = (f: string) => path.join(dir, "proto", f);
+    const importer = (f: string) => path.join(dir, "runtime", f);
+    expect(lazyGrpcClients(proto("plain.js"), [importer("ok.js")])).toBe(false);
+    expect(lazyGrpcClients(proto("thing_grpc_pb.js"), [importer("spread.js")])).toBe(false);
+    expect(lazyGrpcClients(proto("thing_grpc_pb.js"), [importer("twice.js")])).toBe(false);
+    expect(lazyGrpcClients(proto("thing_grpc_pb.js"), [importer("ok.js"), importer("missing.js")])).toBe(false);
+    expect(lazyGrpcClients(proto("missing_grpc_pb.js"), [importer("ok.js")])).toBe(false);
+    expect(lazyGrpcClients(proto("thing_grpc_pb.js"), [importer("ok.js")])).toBe(true);
+    writeFileSync(path.join(dir, "grpc.js"), "exports.Server = class {};\n");
+    expect(lazyGrpc(path.join(dir, "grpc.js"))).toBe(false);
+    writeFileSync(path.join(dir, "grpc-esm.js"), 'Object.defineProperty(exports, "__esModule", { value: true });\nexports.Server = class {};\n');
+    expect(lazyGrpc(path.join(dir, "grpc-esm.js"))).toBe(true);
+    expect(typeof (req(path.join(dir, "grpc-esm.js")) as { Server: unknown }).Server).toBe("function");
   });
 
   it("install the namespace stand-in only for a compiled module its importer keeps as a namespace", () => {
