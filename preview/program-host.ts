@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { createOfflineMocks } from "./mocks";
-import { installRecordingMocks } from "./recorder";
+import { installRecordingMocks, type RecordedResource } from "./recorder";
 import type { ProgramHostReply, ProgramHostRequest } from "./program-protocol";
 import { locateError } from "./program-protocol";
 
@@ -60,13 +60,17 @@ async function host(request: ProgramHostRequest): Promise<void> {
   process.on("uncaughtException", (err) => void fail(err));
 
   // Each resource goes to the parent as it is registered, so the pack judges it while the
-  // program goes on; the final list follows in the result.
+  // program goes on; the result then carries only the outputs that changed since.
+  const sentOutputs = new Map<RecordedResource, Record<string, unknown>>();
   const recorded = await installRecordingMocks(
     createOfflineMocks(undefined, request.project, request.stack),
     request.project,
     request.stack,
     true,
-    (resource) => void send({ kind: "registered", resource }),
+    (resource) => {
+      sentOutputs.set(resource, resource.outputs);
+      void send({ kind: "registered", resource });
+    },
   );
   pulumi.runtime.setAllConfig(request.config, request.secretKeys);
   // Programs may read files relative to their folder, as under `pulumi up`.
@@ -89,7 +93,11 @@ async function host(request: ProgramHostRequest): Promise<void> {
   } catch (err) {
     await fail(err);
   }
-  await send({ kind: "result", resources: recorded });
+  const outputs: Record<number, Record<string, unknown>> = {};
+  recorded.forEach((r, i) => {
+    if (r.outputs !== sentOutputs.get(r)) outputs[i] = r.outputs;
+  });
+  await send({ kind: "result", count: recorded.length, outputs });
   process.exit(0);
 }
 

@@ -14,8 +14,12 @@ export interface ProgramHostRequest {
 export type ProgramHostReply =
   /** One resource, as soon as the program registered it (its outputs may still change). */
   | { readonly kind: "registered"; readonly resource: RecordedResource }
-  /** Every resource, final, in registration order: the program has finished. */
-  | { readonly kind: "result"; readonly resources: RecordedResource[] }
+  /**
+   * The program has finished. Every resource was sent as `registered` first, in order; `count`
+   * says how many, and `outputs` (by registration index) holds the outputs that changed after a
+   * resource was sent: a component's, which the program registers last.
+   */
+  | { readonly kind: "result"; readonly count: number; readonly outputs: Readonly<Record<number, Record<string, unknown>>> }
   | { readonly kind: "error"; readonly message: string; readonly location?: string; readonly errorName: string };
 
 /**

@@ -134,13 +134,21 @@ export function runProgram(
       child.kill();
       reject(new ProgramError(`the program in ${source.programDir} did not finish within ${opts.timeoutMs ?? 120_000} ms`));
     }, opts.timeoutMs ?? 120_000);
+    const registered: RecordedResource[] = [];
     child.on("message", (m: ProgramHostReply) => {
-      if (m.kind === "registered") opts.onRegistered?.(m.resource);
-      else reply = m;
+      if (m.kind === "registered") {
+        registered.push(m.resource);
+        opts.onRegistered?.(m.resource);
+      } else reply = m;
     });
     child.on("exit", (code) => {
       clearTimeout(timer);
-      if (reply?.kind === "result") resolve(reply.resources);
+      if (reply?.kind === "result" && reply.count !== registered.length) {
+        reject(new ProgramError(`the program host registered ${reply.count} resources but sent ${registered.length}`));
+      } else if (reply?.kind === "result") {
+        for (const [index, outputs] of Object.entries(reply.outputs)) (registered[Number(index)] as RecordedResource).outputs = outputs;
+        resolve(registered);
+      }
       else if (reply?.kind === "error") {
         // A config error is about the stack file, not the line of code that noticed it.
         const where = reply.errorName === "ConfigError" && source.configFile ? source.configFile : reply.location;

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticStack } from "../../bench/synthetic";
 import { EarlyJudging } from "../../preview/early-judging";
@@ -96,6 +97,18 @@ describe("EarlyJudging", () => {
     late.start(client);
     late.add(inputOf(r));
     expect((await late.settle()).size).toBe(0);
+  });
+});
+
+describe("runProgram's result", () => {
+  it("holds the outputs a component and the stack register after their resource was sent", async () => {
+    const records = await runProgram(loadProgramSource(path.join(repoRoot, "test", "fixtures", "programs", "compliant-registry"), "dev"));
+    const stack = records.find((r) => r.type === "pulumi:pulumi:Stack");
+    const registry = records.find((r) => r.type === "secure-mlops:azure:SecureRegistry");
+    expect(stack?.outputs["loginServer"]).toMatch(/\.azurecr\.io$/);
+    expect(registry?.outputs["loginServer"]).toBe(stack?.outputs["loginServer"]);
+    const account = records.find((r) => r.custom && r.type === "azure-native:containerregistry:Registry");
+    expect(account?.outputs["adminUserEnabled"]).toBe(false);
   });
 });
 
