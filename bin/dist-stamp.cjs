@@ -81,6 +81,7 @@ function isDistFresh(root) {
     const names = listSources(root, stamp.folders);
     const recorded = Object.keys(stamp.files);
     if (names.length !== recorded.length) return false;
+    let moved = false;
     for (const name of names) {
       const want = stamp.files[name];
       if (!want) return false;
@@ -89,11 +90,33 @@ function isDistFresh(root) {
       const file = `${root}/${name}`;
       const st = fs.statSync(file, { throwIfNoEntry: false });
       if (st === undefined || st.size !== want.size) return false;
-      if (st.mtimeMs !== want.mtimeMs && sha256(file) !== want.sha256) return false;
+      if (st.mtimeMs !== want.mtimeMs) {
+        if (sha256(file) !== want.sha256) return false;
+        want.mtimeMs = st.mtimeMs;
+        moved = true;
+      }
     }
+    if (moved) restamp(root, stamp);
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Records the mtimes a fresh check found moved, with their content unchanged, so the next start
+ * is told by stats again instead of reading and hashing every moved source (after a checkout, or
+ * in an installed package, whose files npm dates 1985: every start would hash them all). Written
+ * whole and renamed into place, so a concurrent start reads the old stamp or the new one; where
+ * dist/ is read-only (a global install), nothing is written and each start keeps hashing.
+ */
+function restamp(root, stamp) {
+  const temporary = path.join(root, "dist", `.${STAMP}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(temporary, JSON.stringify(stamp) + "\n");
+    fs.renameSync(temporary, path.join(root, "dist", STAMP));
+  } catch {
+    fs.rmSync(temporary, { force: true });
   }
 }
 

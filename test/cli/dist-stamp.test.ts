@@ -38,6 +38,11 @@ beforeAll(() => {
   writeFileSync(path.join(pkg, "tsconfig.build.json"), '// as the real one: a comment, then the folders\n{ "include": ["cli"] }\n');
   writeFileSync(path.join(pkg, "cli", "main.ts"), source);
   writeFileSync(path.join(pkg, "dist", "cli", "main.js"), 'exports.main = async () => { process.stdout.write("dist\\n"); return 0; };\n');
+  // preloaded where a start must not hash: any load of node:crypto throws
+  writeFileSync(
+    path.join(pkg, "no-crypto.cjs"),
+    'const Module = require("node:module");\nconst load = Module._load;\nModule._load = function (request, ...rest) {\n  if (request === "node:crypto" || request === "crypto") throw new Error("node:crypto loaded");\n  return load.call(this, request, ...rest);\n};\n',
+  );
 });
 
 afterAll(() => {
@@ -59,6 +64,22 @@ describe("bin/secure-mlops.cjs chooses dist/ only when it was built from the sou
   it("keeps dist/ when a source is touched but not changed (a checkout, an unpacked tarball)", () => {
     const later = new Date(Date.now() + 60_000);
     utimesSync(path.join(pkg, "cli", "main.ts"), later, later);
+    expect(runBin()).toBe("dist");
+  });
+
+  it("records the moved mtime of an unchanged source, so the next start need not hash it", () => {
+    const npmDate = new Date("1985-10-26T08:15:00.000Z");
+    utimesSync(path.join(pkg, "cli", "main.ts"), npmDate, npmDate);
+    const recorded = () => (JSON.parse(readFileSync(path.join(pkg, "dist", "build-stamp.json"), "utf8")) as { files: Record<string, { mtimeMs: number }> }).files["cli/main.ts"]?.mtimeMs;
+    expect(recorded()).not.toBe(npmDate.getTime());
+    expect(runBin()).toBe("dist");
+    expect(recorded()).toBe(npmDate.getTime());
+    // told by stats alone now: a start that cannot load node:crypto still runs dist/
+    expect(runBin({ NODE_OPTIONS: `--require ${path.join(pkg, "no-crypto.cjs")}` })).toBe("dist");
+    // and an edit is still seen
+    writeFileSync(path.join(pkg, "cli", "main.ts"), source.replace("sources", "edited-after-restamp"));
+    expect(runBin()).toBe("edited-after-restamp");
+    writeFileSync(path.join(pkg, "cli", "main.ts"), source);
     expect(runBin()).toBe("dist");
   });
 
