@@ -112,6 +112,22 @@ describe("runProgram's result", () => {
   });
 });
 
+describe("the program host without the SDK's promise-leak bookkeeping", () => {
+  it("records what it records with it (PULUMI_DEBUG_PROMISE_LEAKS=1 keeps the SDK's)", async () => {
+    const source = loadProgramSource(path.join(repoRoot, "test", "fixtures", "programs", "kubernetes-compliant"), "dev");
+    const lean = await runProgram(source);
+    process.env["PULUMI_DEBUG_PROMISE_LEAKS"] = "1";
+    let full: RecordedResource[];
+    try {
+      full = await runProgram(source);
+    } finally {
+      delete process.env["PULUMI_DEBUG_PROMISE_LEAKS"];
+    }
+    expect(lean.length).toBeGreaterThan(5);
+    expect(JSON.stringify(lean)).toBe(JSON.stringify(full));
+  });
+});
+
 describe("runProgram's onRegistered", () => {
   it("sees every resource the program registers, in the order of the result, before it resolves", async () => {
     const seen: string[] = [];
