@@ -68,6 +68,11 @@ describe("decodeStruct", () => {
     expect(runs).toBe(400);
   });
 
+  it("refuses a string that is not UTF-8, which google-protobuf would read as other text", () => {
+    const bytes = new Uint8Array([0x0a, 0x07, 0x0a, 0x02, 0x61, 0xc3, 0x12, 0x01, 0x20]);
+    expect(() => wirestruct.decodeStruct(bytes)).toThrow(TypeError);
+  });
+
   it("decodes numbers, strings and nesting exactly: -0, NaN, infinities, astral characters, deep lists", () => {
     const object = { n: -0, nan: NaN, inf: Infinity, ninf: -Infinity, s: "𝔘 é \u0000", deep: [[[{ a: [null, true, 1.5] }]]], "": "empty key" };
     const bytes = structproto.Struct.fromJavaScript(object as unknown as Record<string, structproto.JavaScriptValue>).serializeBinary();
@@ -104,8 +109,9 @@ describe("decodeStruct", () => {
     expect(ordered(direct(bytes))).toBe(ordered(generated(bytes)));
   });
 
-  // google-protobuf does not check lengths against the end of a message (it reads on past it), so
-  // on truncated bytes it may answer where this throws: only what both read is compared.
+  // google-protobuf does not check lengths against the end of a message, nor that a string is
+  // UTF-8 (it drops what it cannot decode, and a truncated sequence makes it read on past the
+  // string): on such bytes it may answer where this throws. Only what both read is compared.
   it("answers as google-protobuf on any bytes both read, and throws only Errors", () => {
     let read = 0;
     const seeds = fc.oneof(
