@@ -1,4 +1,4 @@
-import * as github from "@pulumi/github";
+import { github } from "./lib/type-tokens";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { branchScopeSchema, defaultBranchOf, get, githubTypes, protectionLayers, repositoriesOf, repositoryKeyOf } from "./lib/github";
 import { githubMapped } from "./lib/github-controls";

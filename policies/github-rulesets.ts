@@ -1,4 +1,4 @@
-import * as github from "@pulumi/github";
+import { github } from "./lib/type-tokens";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { githubMapped } from "./lib/github-controls";
 import { anyOfTypes } from "./lib/types";

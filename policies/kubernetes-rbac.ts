@@ -1,4 +1,4 @@
-import * as rbacV1 from "@pulumi/kubernetes/rbac/v1";
+import { rbacV1 } from "./lib/type-tokens";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { asArray, asObject, asText, dig, kindOf, type KObject } from "./lib/kubernetes";
 import { mapped } from "./lib/metadata";

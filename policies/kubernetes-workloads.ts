@@ -1,4 +1,4 @@
-import * as coreV1 from "@pulumi/kubernetes/core/v1";
+import { coreV1 } from "./lib/type-tokens";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import {
   asArray,
