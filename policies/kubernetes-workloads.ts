@@ -1,5 +1,5 @@
-import { coreV1 } from "./lib/type-tokens";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { coreV1 } from "./lib/type-tokens";
 import {
   asArray,
   asObject,

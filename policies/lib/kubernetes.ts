@@ -1,5 +1,5 @@
-import { admissionregistrationV1, appsV1, batchV1, coreV1 } from "./type-tokens";
 import { validateResourceOfType, type ReportViolation, type ResourceValidation, type ResourceValidationArgs } from "@pulumi/policy";
+import { admissionregistrationV1, appsV1, batchV1, coreV1 } from "./type-tokens";
 import { anyOfTypes } from "./types";
 
 /**
