@@ -1,5 +1,5 @@
 import { validateResourceOfType, type PolicyResource, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
-import * as authorization from "@pulumi/azure-native/authorization";
+import { authorization } from "./lib/type-tokens";
 import { builtInOf, effectFor, remediates, type AzurePolicyBuiltIn } from "../constants/azure-policy-builtins";
 import { builtInRoleOf, type BuiltInRole } from "../constants/roles";
 import { knobsOf } from "./lib/config";

@@ -1,5 +1,5 @@
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
-import * as authorization from "@pulumi/azure-native/authorization";
+import { authorization } from "./lib/type-tokens";
 import {
   builtInRoleOf,
   builtInRoles,

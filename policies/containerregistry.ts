@@ -1,5 +1,5 @@
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
-import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import { containerregistry } from "./lib/type-tokens";
 import { mapped } from "./lib/metadata";
 import { isEnabledStatus, sameEnum } from "./lib/values";
 import { knobsOf } from "./lib/config";

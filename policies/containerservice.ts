@@ -1,5 +1,6 @@
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
-import * as containerservice from "@pulumi/azure-native/containerservice";
+import type { AgentPoolArgs, ManagedClusterArgs } from "@pulumi/azure-native/containerservice";
+import { containerservice } from "./lib/type-tokens";
 import { mapped } from "./lib/metadata";
 import { knobsOf } from "./lib/config";
 import { anyOfTypes } from "./lib/types";
@@ -9,7 +10,7 @@ import { sameEnum } from "./lib/values";
 // answers for in an `aks:K<n>` tag. Node-pool rules judge every entry of `agentPoolProfiles`
 // and every separate `AgentPool`, unlike Checkov's ARM checks, which read only the first pool.
 
-type Cluster = containerservice.ManagedClusterArgs;
+type Cluster = ManagedClusterArgs;
 type Props = Record<string, unknown>;
 
 function record(value: unknown): Props | undefined {
@@ -39,7 +40,7 @@ function clusterPools(cluster: Cluster): Pool[] {
   });
 }
 
-function separatePool(pool: containerservice.AgentPoolArgs): Pool {
+function separatePool(pool: AgentPoolArgs): Pool {
   const props = pool as unknown as Props;
   const name = typeof props["agentPoolName"] === "string" ? props["agentPoolName"] : "(unnamed)";
   return { label: `The AKS node pool "${name}"`, props };

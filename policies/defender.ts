@@ -3,7 +3,7 @@ import {
   type ResourceValidationPolicy,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import * as security from "@pulumi/azure-native/security";
+import { security } from "./lib/type-tokens";
 import { mapped } from "./lib/metadata";
 import { sameEnum } from "./lib/values";
 import { defenderPlanPresent, managedOutsideStackSchema } from "./lib/defender-plan";

@@ -4,8 +4,7 @@ import {
   type ResourceValidationPolicy,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import * as azuread from "@pulumi/azuread";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import { azuread, managedidentity } from "./lib/type-tokens";
 import {
   azureTokenExchangeAudience,
   githubActionsIssuer,

@@ -1,5 +1,5 @@
-import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { github } from "./lib/type-tokens";
 import { branchScopeSchema, defaultBranchOf, get, githubTypes, protectionLayers, repositoriesOf, repositoryKeyOf } from "./lib/github";
 import { githubMapped } from "./lib/github-controls";
 import { knobsOf } from "./lib/config";

@@ -1,5 +1,5 @@
-import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { github } from "./lib/type-tokens";
 import { githubMapped } from "./lib/github-controls";
 import { anyOfTypes } from "./lib/types";
 

@@ -2,7 +2,7 @@ import {
   validateResourceOfType,
   type ResourceValidationPolicy,
 } from "@pulumi/policy";
-import * as keyvault from "@pulumi/azure-native/keyvault";
+import { keyvault } from "./lib/type-tokens";
 import { isoDurationSeconds } from "./lib/duration";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed } from "./lib/preview";

@@ -1,5 +1,5 @@
-import * as rbacV1 from "@pulumi/kubernetes/rbac/v1";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { rbacV1 } from "./lib/type-tokens";
 import { asArray, asObject, asText, dig, kindOf, type KObject } from "./lib/kubernetes";
 import { mapped } from "./lib/metadata";
 import { knobsOf, type KnobbedPolicy } from "./lib/config";

@@ -1,5 +1,5 @@
-import * as coreV1 from "@pulumi/kubernetes/core/v1";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { coreV1 } from "./lib/type-tokens";
 import {
   asArray,
   asObject,

@@ -1,5 +1,6 @@
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
-import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
+import type { ExtensionArgs } from "@pulumi/azure-native/kubernetesconfiguration";
+import { kubernetesconfiguration } from "./lib/type-tokens";
 import { mapped } from "./lib/metadata";
 import { sameEnum } from "./lib/values";
 
@@ -18,7 +19,7 @@ function setting(settings: unknown, key: string): unknown {
 
 const isTrue = (value: unknown): boolean => value === true || sameEnum(value, "true");
 
-function azureMl(validate: (ext: kubernetesconfiguration.ExtensionArgs, report: (message: string) => void) => void) {
+function azureMl(validate: (ext: ExtensionArgs, report: (message: string) => void) => void) {
   return validateResourceOfType(kubernetesconfiguration.Extension, (ext, _args, report) => {
     if (!sameEnum(ext.extensionType, azureMlExtensionType)) return;
     validate(ext, report);

@@ -4,7 +4,7 @@ import {
   type ResourceValidationPolicy,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import { machinelearningservices } from "./lib/type-tokens";
 import { isoDurationSeconds } from "./lib/duration";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed, observe } from "./lib/preview";

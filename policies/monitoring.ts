@@ -1,6 +1,5 @@
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
-import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
-import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import { applicationinsights, operationalinsights } from "./lib/type-tokens";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed } from "./lib/preview";
 import { sameEnum } from "./lib/values";

@@ -2,7 +2,7 @@ import {
   validateResourceOfType,
   type ResourceValidationPolicy,
 } from "@pulumi/policy";
-import * as storage from "@pulumi/azure-native/storage";
+import { storage } from "./lib/type-tokens";
 import { sasPeriodSeconds } from "./lib/duration";
 import { mapped } from "./lib/metadata";
 import { isSetOrComputed } from "./lib/preview";

@@ -1,8 +1,5 @@
-import * as admissionregistrationV1 from "@pulumi/kubernetes/admissionregistration/v1";
-import * as appsV1 from "@pulumi/kubernetes/apps/v1";
-import * as batchV1 from "@pulumi/kubernetes/batch/v1";
-import * as coreV1 from "@pulumi/kubernetes/core/v1";
 import { validateResourceOfType, type ReportViolation, type ResourceValidation, type ResourceValidationArgs } from "@pulumi/policy";
+import { admissionregistrationV1, appsV1, batchV1, coreV1 } from "./type-tokens";
 import { anyOfTypes } from "./types";
 
 /**
