@@ -14,14 +14,19 @@ export function anyOfTypes(validations: readonly ResourceValidation[]): Resource
     if (typeof token !== "string") throw new Error("anyOfTypes takes validations made by validateResourceOfType");
     byType.set(token, v);
   }
-  const reason = notApplicableReason([...byType.keys()]);
-  return (args: ResourceValidationArgs, report: ReportViolation) => {
+  const types = [...byType.keys()];
+  const reason = notApplicableReason(types);
+  const validation = (args: ResourceValidationArgs, report: ReportViolation) => {
     const validate = byType.get(args.type);
     // Reported like the SDK reports a single-type policy on another type, so the engine lists the
     // policy as not applicable (not as passed) and the offline preview can learn which types it covers.
     if (validate === undefined) notApplicable(args, reason);
     return validate(args, report);
   };
+  // The types, as `validateResourceOfType` records its one: this repository's patch of the
+  // server (patches/) then answers "not applicable", with the same reason, without calling the
+  // function for a resource of another type; the published server ignores it and calls it.
+  return Object.assign(validation, { __pulumiTypes: types });
 }
 
 /**

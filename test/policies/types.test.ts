@@ -36,6 +36,11 @@ function thrown(fn: () => unknown): NotApplicable {
 }
 
 describe("anyOfTypes", () => {
+  it("lists its types on the function, in order, for the patched server's not-applicable check", () => {
+    const v = anyOfTypes([validateResourceOfType(storage.StorageAccount, () => undefined), validateResourceOfType(containerregistry.Registry, () => undefined)]);
+    expect((v as { __pulumiTypes?: unknown }).__pulumiTypes).toEqual(["azure-native:storage:StorageAccount", "azure-native:containerregistry:Registry"]);
+  });
+
   const types = ["azure-native:containerregistry:Registry", "azure-native:storage:StorageAccount"];
   const seen: string[] = [];
   const validation = anyOfTypes([

@@ -248,3 +248,45 @@ describe("answers made by makeAnalyzeResponse", () => {
     expect(protoutil.notApplicableEntry("p-x", undefined).getReason()).toBe("");
   });
 });
+
+describe("a multi-type policy (anyOfTypes) on the patched server", () => {
+  const server = load("@pulumi/policy/server") as {
+    makeAnalyzeRpcFun(
+      pack: string,
+      version: string,
+      level: string,
+      policies: readonly object[],
+    ): (call: { request: analyzerproto.AnalyzeRequest }, callback: (err: unknown, resp?: analyzerproto.AnalyzeResponse) => void) => Promise<void>;
+  };
+  const analyze = (policies: readonly object[], type: string): Promise<analyzerproto.AnalyzeResponse> => {
+    const request = analyzerrpc.AnalyzerService.analyze.requestDeserialize(encodeAnalyzeRequest({ type, name: "r", urn: `urn:pulumi:s::p::${type}::r`, properties: { a: 1 } }));
+    return new Promise((resolve, reject) => {
+      void server.makeAnalyzeRpcFun("pack", "1.0.0", "advisory", policies)({ request }, (err, resp) => (err ? reject(err as Error) : resolve(resp as analyzerproto.AnalyzeResponse)));
+    });
+  };
+
+  it("is answered not applicable from the types it lists, with the reason it gives itself, without being called", async () => {
+    let calls = 0;
+    const validateResource = Object.assign(
+      (args: { type: string; notApplicable(reason: string): never }) => {
+        calls++;
+        if (args.type !== "a:b:C" && args.type !== "a:b:D") args.notApplicable("Policy only applies to resources of type 'a:b:C' or 'a:b:D'");
+      },
+      { __pulumiTypes: ["a:b:C", "a:b:D"] },
+    );
+    const policies = [{ name: "multi", description: "d", enforcementLevel: "advisory", validateResource }];
+    const other = await analyze(policies, "x:y:Z");
+    expect(calls).toBe(0);
+    expect(other.getNotApplicableList().map((n) => [n.getPolicyName(), n.getReason()])).toEqual([["multi", "Policy only applies to resources of type 'a:b:C' or 'a:b:D'"]]);
+    await analyze(policies, "a:b:D");
+    expect(calls).toBe(1);
+  });
+
+  it("is called as published when the list is not a list of types", async () => {
+    let calls = 0;
+    const validateResource = Object.assign(() => void calls++, { __pulumiTypes: [] as string[] });
+    const bad = Object.assign(() => void calls++, { __pulumiTypes: ["a:b:C", 3] });
+    await analyze([{ name: "empty", description: "d", enforcementLevel: "advisory", validateResource }, { name: "bad", description: "d", enforcementLevel: "advisory", validateResource: bad }], "x:y:Z");
+    expect(calls).toBe(2);
+  });
+});

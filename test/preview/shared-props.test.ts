@@ -11,9 +11,9 @@ import { policyPackDir, repoRoot, resourceRecord } from "../support/harness";
 
 // patches/@pulumi+policy+1.21.0.patch makes @pulumi/policy's server deserialize a resource once per
 // request (and build the stack's resources once per AnalyzeStack) and share it between the
-// policies, decode properties straight from their bytes, and encode each not-applicable entry
-// once. Two guards: the verdicts and not-applicable lists are those of the server as published
-// (the patch's three switches below turn each change off), and no policy of the pack writes to
+// policies, decode properties straight from their bytes, encode each not-applicable entry once,
+// and answer a multi-type policy not applicable from the types it lists. Two guards: the verdicts and not-applicable lists are those of the server as published
+// (the patch's four switches below turn each change off), and no policy of the pack writes to
 // what it shares (a pack process whose deserialized props and stack resources throw on any write,
 // test/support/read-only-props.cjs, judges the same stacks alike, without an error).
 // test/preview/policy-wire.test.ts holds the decoding and encoding to google-protobuf's.
@@ -22,6 +22,7 @@ const published = {
   PULUMI_POLICY_DESERIALIZE_PER_POLICY: "1",
   PULUMI_POLICY_DECODE_STRUCTS_EAGERLY: "1",
   PULUMI_POLICY_ENCODE_PER_RESPONSE: "1",
+  PULUMI_POLICY_CALL_EVERY_POLICY: "1",
 };
 const readOnlyProps = {
   NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --require ${path.join(repoRoot, "test", "support", "read-only-props.cjs")}`.trim(),
@@ -84,6 +85,7 @@ describe("the patched @pulumi/policy server", () => {
     const server = readFileSync(require.resolve("@pulumi/policy/server"), "utf8");
     expect(server).toContain('process.env.PULUMI_POLICY_DESERIALIZE_PER_POLICY === "1"');
     expect(server).toContain("wirestruct_1.withWireStructs(");
+    expect(server).toContain('process.env.PULUMI_POLICY_CALL_EVERY_POLICY === "1"');
     expect(readFileSync(require.resolve("@pulumi/policy/protoutil"), "utf8")).toContain('process.env.PULUMI_POLICY_ENCODE_PER_RESPONSE === "1"');
   });
 
