@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { createOfflineMocks } from "./mocks";
 import { installRecordingMocks, type RecordedResource } from "./recorder";
-import type { ProgramHostReply, ProgramHostRequest } from "./program-protocol";
+import type { ProgramHostReply, ProgramHostRequest, ProgramHostRun } from "./program-protocol";
 import { locateError } from "./program-protocol";
 
 function send(reply: ProgramHostReply): Promise<void> {
@@ -49,7 +49,9 @@ function skipPromiseLeakBookkeeping(): void {
 
 async function host(request: ProgramHostRequest): Promise<void> {
   const programDir = path.resolve(request.programDir);
-  skipPromiseLeakBookkeeping();
+  // Like `node --require tsx/cjs`: the host itself may already run under tsx (from sources).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- tsx registers its loader when required
+  if (request.tsx) require("tsx/cjs");
   process.on("unhandledRejection", (err) => void fail(err));
   process.on("uncaughtException", (err) => void fail(err));
 
@@ -95,9 +97,15 @@ async function host(request: ProgramHostRequest): Promise<void> {
   process.exit(0);
 }
 
+skipPromiseLeakBookkeeping();
 const raw = process.env["SECURE_MLOPS_PROGRAM_REQUEST"];
-if (raw === undefined) {
-  process.stderr.write("program-host: SECURE_MLOPS_PROGRAM_REQUEST is not set\n");
+if (raw !== undefined) {
+  void host(JSON.parse(raw) as ProgramHostRequest);
+} else if (process.send) {
+  // Started before the parent had read the stack's config: the SDK above is loaded meanwhile,
+  // and the program comes in the first message.
+  process.once("message", (m: ProgramHostRun) => void host(m.request));
+} else {
+  process.stderr.write("program-host: neither SECURE_MLOPS_PROGRAM_REQUEST nor an IPC channel to receive the program\n");
   process.exit(2);
 }
-void host(JSON.parse(raw) as ProgramHostRequest);

@@ -9,6 +9,14 @@ export interface ProgramHostRequest {
   /** `<namespace>:<key>` -> string value, as the Pulumi CLI passes config to a program. */
   readonly config: Record<string, string>;
   readonly secretKeys: string[];
+  /** The program is TypeScript run from source: the host registers tsx before loading it. */
+  readonly tsx: boolean;
+}
+
+/** What the parent sends a host it started before it knew the program (`startProgramHost`). */
+export interface ProgramHostRun {
+  readonly kind: "run";
+  readonly request: ProgramHostRequest;
 }
 
 export type ProgramHostReply =

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { analyzeInput, defaultProvider, defaultProviderPackage, defaultProviders } from "./analyze-input";
 import { EarlyJudging } from "./early-judging";
 import type { PreviewOptions, PreviewResult } from "./engine";
-import { loadProgramSource, runProgram } from "./run-program";
+import { loadProgramSource, startProgramHost, type ProgramSource } from "./run-program";
 
 /**
  * The offline preview, end to end: the program on the mocks, the pack judging each resource as
@@ -13,13 +13,21 @@ import { loadProgramSource, runProgram } from "./run-program";
  * modules above are loaded until it has been forked.
  */
 export async function runPreview(options: PreviewOptions): Promise<PreviewResult> {
-  let source = loadProgramSource(options.projectDir, options.stack);
-  if (options.programDir) {
-    const own = loadProgramSource(options.programDir, options.stack);
-    source = { ...own, programDir: path.resolve(options.programDir) };
+  // The host loads the SDK while the stack's config is read here.
+  const host = startProgramHost();
+  let source: ProgramSource;
+  try {
+    source = loadProgramSource(options.projectDir, options.stack);
+    if (options.programDir) {
+      const own = loadProgramSource(options.programDir, options.stack);
+      source = { ...own, programDir: path.resolve(options.programDir) };
+    }
+  } catch (err) {
+    host.close();
+    throw err;
   }
   const early = new EarlyJudging(options.concurrency ?? 256);
-  const programPromise = runProgram(source, {
+  const programPromise = host.run(source, {
     onRegistered: (r) => {
       const pkg = defaultProviderPackage(r);
       early.add(analyzeInput(r, pkg === undefined ? undefined : defaultProvider(pkg, source)));

@@ -1,8 +1,7 @@
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
-import type { ProgramHostReply, ProgramHostRequest } from "./program-protocol";
+import type { ProgramHostReply, ProgramHostRequest, ProgramHostRun } from "./program-protocol";
 import type { RecordedResource } from "./recorder";
 import { ProgramError } from "./errors";
 import { compiled, packageRoot, sdkPreloadFlags } from "./package-paths";
@@ -27,7 +26,11 @@ interface ProjectFile {
 
 function readYaml(file: string): unknown {
   try {
-    return parseYaml(fs.readFileSync(file, "utf8")) as unknown;
+    // Loaded here, not at the top: the preview starts the program host first (startProgramHost),
+    // and the YAML parser takes ~30 ms to load.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use
+    const { parse } = require("yaml") as typeof import("yaml");
+    return parse(fs.readFileSync(file, "utf8")) as unknown;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { linePos?: { line: number; col: number }[] };
     const where = e.linePos?.[0] ? `:${e.linePos[0].line}:${e.linePos[0].col}` : "";
@@ -92,73 +95,110 @@ export function loadProgramSource(projectDir: string, stack: string): ProgramSou
   };
 }
 
+/** A program host process, started before the program it will run is known. */
+export interface ProgramHost {
+  /**
+   * Runs the program on the offline mocks and returns what it registered; rejects with
+   * ProgramError (message and program location) when it does not load or throws.
+   * `onRegistered` is called with each resource as the program registers it, before the end.
+   */
+  run(source: ProgramSource, opts?: RunOptions): Promise<RecordedResource[]>;
+  /** Stops the host (a program that will not be run after all). */
+  close(): void;
+}
+
+export interface RunOptions {
+  readonly timeoutMs?: number;
+  readonly onRegistered?: (resource: RecordedResource) => void;
+}
+
 /**
- * Runs the program in a child process on the offline mocks and returns what it registered.
- * Rejects with ProgramError (message and program location) when it does not load or throws.
- * `onRegistered` is called with each resource as the program registers it, before the end.
+ * Starts a program host: a child process that loads the Pulumi SDK and the mocks at once, then
+ * waits for its program (`run`). The preview starts it before reading the stack's config, so the
+ * two overlap; the program itself is the longest part of a preview.
  */
-export function runProgram(
-  source: ProgramSource,
-  opts: { timeoutMs?: number; onRegistered?: (resource: RecordedResource) => void } = {},
-): Promise<RecordedResource[]> {
-  const hasEntry = ["index.ts", "index.js", "package.json"].some((f) => fs.existsSync(path.join(source.programDir, f)));
-  if (!hasEntry) {
-    return Promise.reject(new ProgramError(`${source.programDir} has no index.ts, index.js or package.json`));
-  }
-  const compiledProgram = compiledTwin(source.programDir);
-  const request: ProgramHostRequest = {
-    programDir: compiledProgram ?? source.programDir,
-    project: source.project,
-    stack: source.stack,
-    config: source.config,
-    secretKeys: source.secretKeys,
-  };
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, compiled ? "program-host.js" : "program-host.ts"), [], {
-      // Only TypeScript needs tsx: a user's program (`--program DIR`), or ours when this runs from sources.
-      execArgv: [...sdkPreloadFlags, ...(compiledProgram ? [] : ["--require", require.resolve("tsx/cjs")])],
-      env: {
-        ...process.env,
-        SECURE_MLOPS_PROGRAM_REQUEST: JSON.stringify(request),
-        // A program outside this package (`--program DIR`) finds the Pulumi SDKs here when it has
-        // none of its own, and shares this package's @pulumi/pulumi, on which the mocks are installed.
-        NODE_PATH: [path.join(packageRoot, "node_modules"), process.env["NODE_PATH"]].filter(Boolean).join(path.delimiter),
-      },
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
-      serialization: "advanced",
-    });
-    let stderr = "";
-    let reply: ProgramHostReply | undefined;
-    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new ProgramError(`the program in ${source.programDir} did not finish within ${opts.timeoutMs ?? 120_000} ms`));
-    }, opts.timeoutMs ?? 120_000);
-    const registered: RecordedResource[] = [];
-    child.on("message", (m: ProgramHostReply) => {
-      if (m.kind === "registered") {
-        registered.push(m.resource);
-        opts.onRegistered?.(m.resource);
-      } else reply = m;
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      if (reply?.kind === "result" && reply.count !== registered.length) {
-        reject(new ProgramError(`the program host registered ${reply.count} resources but sent ${registered.length}`));
-      } else if (reply?.kind === "result") {
-        for (const [index, outputs] of Object.entries(reply.outputs)) (registered[Number(index)] as RecordedResource).outputs = outputs;
-        resolve(registered);
-      }
-      else if (reply?.kind === "error") {
-        // A config error is about the stack file, not the line of code that noticed it.
-        const where = reply.errorName === "ConfigError" && source.configFile ? source.configFile : reply.location;
-        const location = where ? relativeLocation(where) : undefined;
-        reject(new ProgramError(reply.message, location));
-      } else {
-        reject(new ProgramError(`the program host exited with code ${code}: ${stderr.trim().split("\n").slice(-3).join(" ")}`));
-      }
-    });
+export function startProgramHost(): ProgramHost {
+  const child = fork(path.join(__dirname, compiled ? "program-host.js" : "program-host.ts"), [], {
+    // The host runs under tsx only when this package runs from sources; a TypeScript program
+    // (`--program DIR`) has the host register tsx before loading it.
+    execArgv: [...sdkPreloadFlags, ...(compiled ? [] : ["--require", require.resolve("tsx/cjs")])],
+    env: {
+      ...process.env,
+      // A program outside this package (`--program DIR`) finds the Pulumi SDKs here when it has
+      // none of its own, and shares this package's @pulumi/pulumi, on which the mocks are installed.
+      NODE_PATH: [path.join(packageRoot, "node_modules"), process.env["NODE_PATH"]].filter(Boolean).join(path.delimiter),
+    },
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    serialization: "advanced",
   });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  // Until `run`, an exit is nobody's error; `run` sees it through `exited`.
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let started = false;
+  return {
+    close: () => {
+      if (child.exitCode === null) child.kill();
+    },
+    run: (source, opts = {}) => {
+      if (started) return Promise.reject(new Error("a program host runs one program"));
+      started = true;
+      const hasEntry = ["index.ts", "index.js", "package.json"].some((f) => fs.existsSync(path.join(source.programDir, f)));
+      if (!hasEntry) {
+        child.kill();
+        return Promise.reject(new ProgramError(`${source.programDir} has no index.ts, index.js or package.json`));
+      }
+      const compiledProgram = compiledTwin(source.programDir);
+      const request: ProgramHostRequest = {
+        programDir: compiledProgram ?? source.programDir,
+        project: source.project,
+        stack: source.stack,
+        config: source.config,
+        secretKeys: source.secretKeys,
+        tsx: compiledProgram === undefined,
+      };
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.kill();
+          reject(new ProgramError(`the program in ${source.programDir} did not finish within ${opts.timeoutMs ?? 120_000} ms`));
+        }, opts.timeoutMs ?? 120_000);
+        const registered: RecordedResource[] = [];
+        let reply: ProgramHostReply | undefined;
+        child.on("message", (m: ProgramHostReply) => {
+          if (m.kind === "registered") {
+            registered.push(m.resource);
+            opts.onRegistered?.(m.resource);
+          } else reply = m;
+        });
+        void exited.then((code) => {
+          clearTimeout(timer);
+          if (reply?.kind === "result" && reply.count !== registered.length) {
+            reject(new ProgramError(`the program host registered ${reply.count} resources but sent ${registered.length}`));
+          } else if (reply?.kind === "result") {
+            for (const [index, outputs] of Object.entries(reply.outputs)) (registered[Number(index)] as RecordedResource).outputs = outputs;
+            resolve(registered);
+          } else if (reply?.kind === "error") {
+            // A config error is about the stack file, not the line of code that noticed it.
+            const where = reply.errorName === "ConfigError" && source.configFile ? source.configFile : reply.location;
+            const location = where ? relativeLocation(where) : undefined;
+            reject(new ProgramError(reply.message, location));
+          } else {
+            reject(new ProgramError(`the program host exited with code ${code}: ${stderr.trim().split("\n").slice(-3).join(" ")}`));
+          }
+        });
+        const run: ProgramHostRun = { kind: "run", request };
+        child.send(run, (err) => {
+          // The host is gone (it failed to start): its exit, above, says why.
+          if (err) child.kill();
+        });
+      });
+    },
+  };
+}
+
+/** Runs the program in a new program host (`startProgramHost`) and returns what it registered. */
+export function runProgram(source: ProgramSource, opts: RunOptions = {}): Promise<RecordedResource[]> {
+  return startProgramHost().run(source, opts);
 }
 
 /**
