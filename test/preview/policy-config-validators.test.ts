@@ -81,6 +81,7 @@ describe("the generated policy config validators", () => {
 
   it("accept, refuse and fill in defaults as Ajv compiling the schemas at run time does, with the same errors", () => {
     expect(schemas.size).toBeGreaterThan(0);
+    expect(table.size).toBe(schemas.size);
     const ajv = new Ajv(policyConfigAjvOptions);
     let seed = 20261201;
     const refusedFor = new Set<string>();
