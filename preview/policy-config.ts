@@ -1,7 +1,10 @@
 import * as fs from "node:fs";
-import Ajv, { type ValidateFunction } from "ajv";
-import type { EnforcementLevel, PackInfo, PolicyInfo, ResolvedPolicyConfig } from "./pack-client";
+import type AjvClass from "ajv";
+import type { ValidateFunction } from "ajv";
+import type { EnforcementLevel, PackInfo, ResolvedPolicyConfig } from "./pack-client";
 import { PolicyConfigError } from "./errors";
+import { fullPolicyConfigSchema, policyConfigAjvOptions, policyConfigSchemaKey, type PolicyConfigSchema } from "./policy-config-schema";
+import * as generated from "./policy-config-validators.generated";
 
 /**
  * Reads a `--policy-pack-config` file (the Pulumi CLI's format) and resolves it against the pack,
@@ -52,8 +55,31 @@ export function readPolicyConfigFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** Resolves raw config (already parsed) for every policy of the pack. */
-export function resolvePolicyConfig(pack: PackInfo, raw: Record<string, unknown>, file = "policy config"): ResolvedPolicyConfig {
+// The pack's schemas compiled ahead of time (tools/policy-config-validators.ts): compiling them
+// here, and loading Ajv to do it, cost the CLI ~0.25 s of CPU in every preview.
+const precompiled = generated.validators as unknown as ReadonlyMap<string, ValidateFunction>;
+
+/**
+ * Compiles a schema the generated table does not have (another pack, or a schema changed since
+ * the table was generated) with the options the table was generated with. Ajv is loaded only then.
+ */
+function compiler(): (schema: Record<string, unknown>) => ValidateFunction {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on this path only: the pack's own schemas never need it
+  const { default: Ajv } = require("ajv") as { default: typeof AjvClass };
+  const ajv = new Ajv(policyConfigAjvOptions);
+  return (schema) => ajv.compile(schema);
+}
+
+/**
+ * Resolves raw config (already parsed) for every policy of the pack. `validators` are the compiled
+ * schemas by key, the generated table unless a test passes its own; a schema it lacks is compiled.
+ */
+export function resolvePolicyConfig(
+  pack: PackInfo,
+  raw: Record<string, unknown>,
+  file = "policy config",
+  validators: ReadonlyMap<string, ValidateFunction> = precompiled,
+): ResolvedPolicyConfig {
   const known = new Set(pack.policies.map((p) => p.name));
   for (const key of Object.keys(raw)) {
     if (key !== "all" && !known.has(key)) {
@@ -64,17 +90,17 @@ export function resolvePolicyConfig(pack: PackInfo, raw: Record<string, unknown>
   if (all && Object.keys(all.properties).length > 0) {
     throw new PolicyConfigError(`${file}: "all" takes only an enforcement level`);
   }
-  const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false });
-  // Policies of a family share a schema (76 policies of the pack have one, 44 distinct): each is
-  // compiled once; compiling is most of the cost of resolving a config.
-  const validators = new Map<string, ValidateFunction>();
-  const validatorFor = (schema: NonNullable<PolicyInfo["configSchema"]>): ValidateFunction => {
-    const full = { type: "object", properties: schema.properties, required: [...schema.required], additionalProperties: false };
-    const key = JSON.stringify(full);
-    let validate = validators.get(key);
+  // Policies of a family share a schema (76 policies of the pack have one, 44 distinct): one
+  // compiled for this call is compiled once.
+  const compiled = new Map<string, ValidateFunction>();
+  let compile: ReturnType<typeof compiler> | undefined;
+  const validatorFor = (schema: PolicyConfigSchema): ValidateFunction => {
+    const key = policyConfigSchemaKey(schema);
+    let validate = validators.get(key) ?? compiled.get(key);
     if (validate === undefined) {
-      validate = ajv.compile(full);
-      validators.set(key, validate);
+      compile ??= compiler();
+      validate = compile(fullPolicyConfigSchema(schema));
+      compiled.set(key, validate);
     }
     return validate;
   };
