@@ -26,13 +26,41 @@ if (typeof nodeModule.enableCompileCache === "function" && !process.env.NODE_DIS
 const fromDist = process.env.SECURE_MLOPS_FROM_SOURCES !== "1" && require("./dist-stamp.cjs").isDistFresh(root);
 let main;
 if (fromDist) {
-  ({ main } = require("../dist/cli/main.js"));
+  main = withLazyChildProcessForCommander(() => require("../dist/cli/main.js").main);
 } else {
   require("tsx/cjs/api").register();
   // Commands load their heavy modules on use with import(), which goes through the ESM loader.
   require("tsx/esm/api").register();
   ({ main } = require("../cli/main.ts"));
 }
+/**
+ * commander requires node:child_process when it loads, for executable subcommands, which this CLI
+ * does not have; loading it (with net, dgram and the stream internals) was ~7 ms of every start,
+ * a tenth of `--help`. While `load` runs, commander alone gets a stand-in that loads the module
+ * on first use, so it would still work if it ever needed it; everyone else gets the module itself.
+ */
+function withLazyChildProcessForCommander(load) {
+  const original = nodeModule._load;
+  let real;
+  const lazy = new Proxy(
+    {},
+    {
+      get: (_, key) => (real ??= original("node:child_process"))[key],
+      has: (_, key) => key in (real ??= original("node:child_process")),
+    },
+  );
+  nodeModule._load = function (request, parent, ...rest) {
+    const fromCommander = parent && typeof parent.filename === "string" && /[\\/]commander[\\/]lib[\\/]command\.js$/.test(parent.filename);
+    if (fromCommander && (request === "node:child_process" || request === "child_process")) return lazy;
+    return original.call(this, request, parent, ...rest);
+  };
+  try {
+    return load();
+  } finally {
+    nodeModule._load = original;
+  }
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

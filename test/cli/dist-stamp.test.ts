@@ -102,6 +102,30 @@ describe("bin/secure-mlops.cjs chooses dist/ only when it was built from the sou
     rmSync(path.join(pkg, "cli", "other.ts"));
   });
 
+  it("gives commander a stand-in for node:child_process that loads it on first use, and nobody else", () => {
+    const main = path.join(pkg, "dist", "cli", "main.js");
+    const before = readFileSync(main, "utf8");
+    writeFileSync(
+      main,
+      [
+        'const commander = require("commander");',
+        "exports.main = async () => {",
+        '  const loaded = () => process.moduleLoadList.includes("NativeModule child_process");',
+        "  const atStart = loaded();",
+        "  const own = require(\"node:child_process\");",
+        '  process.stdout.write(JSON.stringify([atStart, typeof commander.Command, typeof own.spawn, loaded()]) + "\\n");',
+        "  return 0;",
+        "};",
+        "",
+      ].join("\n"),
+    );
+    try {
+      expect(runBin()).toBe('[false,"function","function",true]');
+    } finally {
+      writeFileSync(main, before);
+    }
+  });
+
   it("leaves no stamp when the sources change while tsc runs, or when the build fails", () => {
     expect(spawnSync(process.execPath, [path.join(pkg, "bin", "dist-stamp.cjs"), "begin"]).status).toBe(0);
     expect(runBin()).toBe("sources");
