@@ -12,6 +12,15 @@ const Module = require("node:module");
 const fs = require("node:fs");
 const path = require("node:path");
 
+/** A file's text, or undefined when it cannot be read (a stand-in is then simply not installed). */
+function readText(file) {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 function loader(file) {
   let real;
   return () => {
@@ -52,12 +61,8 @@ function install(file, exportsObject) {
 
 /** A module whose exports are all functions, named in `names`: forwarders. */
 function lazyFunctions(file, names) {
-  let text;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    return false;
-  }
+  const text = readText(file);
+  if (text === undefined) return false;
   const exported = [...text.matchAll(/^exports\.(\w+) = /gm)].map((m) => m[1]).sort();
   if (exported.join() !== [...names].sort().join()) return false;
   for (const name of names) if (!new RegExp(`^(async )?function\\*? ?${name}\\(`, "m").test(text)) return false;
@@ -70,12 +75,8 @@ function lazyFunctions(file, names) {
 
 /** A module that only re-exports another (`module.exports = require(x)`), used as a namespace. */
 function lazyNamespace(file) {
-  let text;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    return false;
-  }
+  const text = readText(file);
+  if (text === undefined) return false;
   if (!/module\.exports = require\("typescript"\);/.test(text)) return false;
   const load = loader(file);
   install(file, lazyObject(load));
@@ -88,14 +89,9 @@ function lazyNamespace(file) {
  * loads the real module on any other use.
  */
 function lazyEsModule(file, importer, name) {
-  let text;
-  let importerText;
-  try {
-    text = fs.readFileSync(file, "utf8");
-    importerText = fs.readFileSync(importer, "utf8");
-  } catch {
-    return false;
-  }
+  const text = readText(file);
+  const importerText = readText(importer);
+  if (text === undefined || importerText === undefined) return false;
   if (!text.includes('Object.defineProperty(exports, "__esModule", { value: true });')) return false;
   // the importer must only keep it as a namespace, never list its exports at load
   const uses = importerText.split(`require("./${name}")`).length - 1;
@@ -113,20 +109,12 @@ function lazyEsModule(file, importer, name) {
  * any other use.
  */
 function lazyGrpcClients(file, importers) {
-  let text;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    return false;
-  }
+  const text = readText(file);
+  if (text === undefined) return false;
   if (!text.includes("grpc.makeGenericClientConstructor(") || text.includes("__esModule")) return false;
   for (const importer of importers) {
-    let importerText;
-    try {
-      importerText = fs.readFileSync(importer, "utf8");
-    } catch {
-      return false;
-    }
+    const importerText = readText(importer);
+    if (importerText === undefined) return false;
     const spec = `require("${path.relative(path.dirname(importer), file).replace(/\.js$/, "").replace(/^(?!\.)/, "./")}")`;
     if (importerText.split(spec).length !== 2 || !new RegExp(`const \\w+ = __importStar\\(${spec.replace(/[.()/]/g, "\\$&")}\\);`).test(importerText)) return false;
   }
@@ -139,12 +127,8 @@ function lazyGrpcClients(file, importers) {
  * the mocks opens no channel, yet the SDK's runtime loads gRPC, HTTP/2 and TLS at start.
  */
 function lazyGrpc(file) {
-  let text;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    return false;
-  }
+  const text = readText(file);
+  if (text === undefined) return false;
   if (!text.includes('Object.defineProperty(exports, "__esModule", { value: true });') || !text.includes("exports.Server")) return false;
   install(file, lazyObject(loader(file), { __esModule: true }));
   return true;
@@ -183,12 +167,8 @@ function lazyTypeScript(file) {
  * installs source-map support at once). Any other use loads the real module.
  */
 function lazyTsNodeRegister(file) {
-  let text;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    return false;
-  }
+  const text = readText(file);
+  if (text === undefined) return false;
   if (!/^function register\(opts\) \{$/m.test(text) || !/exports\.register = register|register: \(\) => register|register,/.test(text)) return false;
   const load = loader(file);
   const extensions = [".ts", ".tsx"];

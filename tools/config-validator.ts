@@ -1,8 +1,8 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv from "ajv";
 import standaloneCode from "ajv/dist/standalone";
 import { platformConfigSchema } from "../stacks/config";
+import { writeOrCheck } from "./generated-file";
 
 /**
  * Writes stacks/config-validator.generated.ts: the stack config schema (`platformConfigSchema`,
@@ -36,15 +36,5 @@ export function renderConfigValidator(): string {
 }
 
 if (require.main === module) {
-  const rendered = renderConfigValidator();
-  const current = fs.existsSync(generatedPath) ? fs.readFileSync(generatedPath, "utf8") : "";
-  if (process.argv.includes("--check")) {
-    if (current !== rendered) {
-      process.stderr.write(`${path.relative(process.cwd(), generatedPath)} is stale: run npx tsx tools/config-validator.ts\n`);
-      process.exitCode = 1;
-    }
-  } else if (current !== rendered) {
-    fs.writeFileSync(generatedPath, rendered);
-    process.stdout.write(`wrote ${path.relative(process.cwd(), generatedPath)}\n`);
-  }
+  process.exitCode = writeOrCheck(generatedPath, renderConfigValidator(), process.argv, "npx tsx tools/config-validator.ts");
 }

@@ -1,8 +1,8 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv from "ajv";
 import standaloneCode from "ajv/dist/standalone";
 import { PolicyPackClient } from "../preview/pack-client";
+import { writeOrCheck } from "./generated-file";
 import { policyConfigAjvOptions, policyConfigSchemaKey, fullPolicyConfigSchema, type PolicyConfigSchema } from "../preview/policy-config-schema";
 
 /**
@@ -64,16 +64,6 @@ export function renderPolicyConfigValidators(schemas: ReadonlyMap<string, Policy
 
 if (require.main === module) {
   void (async () => {
-    const rendered = renderPolicyConfigValidators(await packConfigSchemas());
-    const current = fs.existsSync(generatedPath) ? fs.readFileSync(generatedPath, "utf8") : "";
-    if (process.argv.includes("--check")) {
-      if (current !== rendered) {
-        process.stderr.write(`${path.relative(process.cwd(), generatedPath)} is stale: run npx tsx tools/policy-config-validators.ts\n`);
-        process.exitCode = 1;
-      }
-    } else if (current !== rendered) {
-      fs.writeFileSync(generatedPath, rendered);
-      process.stdout.write(`wrote ${path.relative(process.cwd(), generatedPath)}\n`);
-    }
+    process.exitCode = writeOrCheck(generatedPath, renderPolicyConfigValidators(await packConfigSchemas()), process.argv, "npx tsx tools/policy-config-validators.ts");
   })();
 }
